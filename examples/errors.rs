@@ -1,0 +1,56 @@
+//! `errors`: input `{"mode": "ok" | "error" | "panic"}`; `ok` returns `"ok"`, `error`
+//! returns a `ValidationError`, `panic` panics with the message `boom`.
+//!
+//! More modes, for the tests: `sleep` (waits `ms` milliseconds, then returns `"ok"`),
+//! `anyhow`, `boxed`, `explicit` (errors of other kinds) and `panic_any` (a panic whose
+//! payload is not a string).
+
+use std::fmt;
+use std::time::Duration;
+
+use fc::Json;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Input {
+    mode: String,
+    #[serde(default)]
+    ms: u64,
+}
+
+#[derive(Debug)]
+struct ValidationError {
+    mode: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "mode `{}` is not valid", self.mode)
+    }
+}
+
+impl std::error::Error for ValidationError {}
+
+async fn handler(
+    Json(input): Json<Input>,
+) -> Result<Json<&'static str>, Box<dyn std::error::Error + Send + Sync>> {
+    match input.mode.as_str() {
+        "ok" => Ok(Json("ok")),
+        "error" => Err(ValidationError { mode: input.mode }.into()),
+        "panic" => panic!("boom"),
+        "panic_any" => std::panic::panic_any(42_u32),
+        "sleep" => {
+            tokio::time::sleep(Duration::from_millis(input.ms)).await;
+            Ok(Json("ok"))
+        }
+        "anyhow" => Err(anyhow::Error::new(ValidationError { mode: input.mode })
+            .context("checking the input")
+            .into()),
+        "explicit" => Err(fc::Error::new("QuotaExceeded", "too many calls").into()),
+        _ => Err(format!("unknown mode `{}`", input.mode).into()),
+    }
+}
+
+fn main() -> std::io::Result<()> {
+    fc::Runtime::new().handler(handler).run()
+}

@@ -1,0 +1,1 @@
+//! Attribute macros for `fc-runtime` (see the `fc` crate).

@@ -1,0 +1,498 @@
+//! The per-call context: what the platform says about the call, the function and the
+//! instance, read from the request's `x-fc-*` headers with the platform's environment
+//! variables as fallbacks.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use http::HeaderMap;
+
+/// Which protocol request a [`Context`] belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum CallKind {
+    /// `POST /invoke`: an event function call.
+    Invoke,
+    /// `POST /initialize`: the initializer hook.
+    Initialize,
+    /// `GET /pre-freeze`: the pre-freeze hook.
+    PreFreeze,
+    /// `GET /pre-stop`: the pre-stop hook.
+    PreStop,
+}
+
+impl CallKind {
+    /// The name the platform's log lines use (`Invoke`, `Initialize`, `PreFreeze`, `PreStop`).
+    pub fn log_name(self) -> &'static str {
+        match self {
+            CallKind::Invoke => "Invoke",
+            CallKind::Initialize => "Initialize",
+            CallKind::PreFreeze => "PreFreeze",
+            CallKind::PreStop => "PreStop",
+        }
+    }
+}
+
+/// The context of one call.
+///
+/// Every accessor reads the platform's request header and, where the platform also sets an
+/// environment variable for the value, falls back to it. A missing or malformed header
+/// reads as `None` (or an empty request id): it never fails a call.
+///
+/// `Context` is cheap to clone. The credentials it carries are redacted in its `Debug`
+/// output and are never logged by the runtime.
+///
+/// ```
+/// use fc::Context;
+///
+/// let mut headers = http::HeaderMap::new();
+/// headers.insert("x-fc-request-id", "r-1".parse().unwrap());
+/// headers.insert("x-fc-function-timeout", "3".parse().unwrap());
+/// headers.insert("x-fc-access-key-secret", "s3cr3t".parse().unwrap());
+/// let ctx = Context::from_headers(headers);
+/// assert_eq!(ctx.request_id(), "r-1");
+/// assert!(ctx.remaining_time().unwrap() <= std::time::Duration::from_secs(3));
+/// assert!(!format!("{ctx:?}").contains("s3cr3t"));
+/// ```
+#[derive(Clone)]
+pub struct Context {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    headers: HeaderMap,
+    received: Instant,
+    kind: CallKind,
+    baggage: OnceLock<HashMap<String, String>>,
+}
+
+/// The platform's environment variables, read once.
+struct Environment {
+    function_name: Option<String>,
+    function_handler: Option<String>,
+    function_memory: Option<String>,
+    region: Option<String>,
+    account_id: Option<String>,
+    instance_id: Option<String>,
+    code_path: Option<String>,
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    security_token: Option<String>,
+}
+
+fn environment() -> &'static Environment {
+    static ENV: OnceLock<Environment> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Environment {
+            function_name: var("FC_FUNCTION_NAME"),
+            function_handler: var("FC_FUNCTION_HANDLER"),
+            function_memory: var("FC_FUNCTION_MEMORY_SIZE"),
+            region: var("FC_REGION"),
+            account_id: var("FC_ACCOUNT_ID"),
+            instance_id: var("FC_INSTANCE_ID"),
+            code_path: var("FC_FUNC_CODE_PATH"),
+            access_key_id: var("ALIBABA_CLOUD_ACCESS_KEY_ID"),
+            access_key_secret: var("ALIBABA_CLOUD_ACCESS_KEY_SECRET"),
+            security_token: var("ALIBABA_CLOUD_SECURITY_TOKEN"),
+        }
+    })
+}
+
+/// Reads the environment now, so that the first call does not pay for it.
+pub(crate) fn load_environment() {
+    environment();
+}
+
+thread_local! {
+    static CURRENT: RefCell<Option<Context>> = const { RefCell::new(None) };
+}
+
+/// Makes `ctx` the current context of this thread until the guard is dropped.
+pub(crate) fn enter(ctx: &Context) -> CurrentGuard {
+    let previous = CURRENT.with(|c| c.replace(Some(ctx.clone())));
+    CurrentGuard { previous }
+}
+
+/// Restores the previous current context on drop.
+pub(crate) struct CurrentGuard {
+    previous: Option<Context>,
+}
+
+impl Drop for CurrentGuard {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        let _ = CURRENT.try_with(|c| c.replace(previous));
+    }
+}
+
+/// Calls `f` with the request id of the call running on this thread, if any.
+pub(crate) fn with_current_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R {
+    let ctx = CURRENT.try_with(|c| c.borrow().clone()).ok().flatten();
+    f(ctx.as_ref().map(Context::request_id))
+}
+
+fn parse_u32(value: Option<&str>) -> Option<u32> {
+    value?.trim().parse().ok()
+}
+
+fn parse_seconds(value: Option<&str>) -> Option<Duration> {
+    let secs: f64 = value?.trim().parse().ok()?;
+    if secs.is_finite() && secs > 0.0 && secs < 1e9 {
+        Some(Duration::from_secs_f64(secs))
+    } else {
+        None
+    }
+}
+
+impl Context {
+    /// A context for the given request headers, as the runtime builds it for an `/invoke`
+    /// call. Useful to call a handler directly from a unit test.
+    pub fn from_headers(headers: HeaderMap) -> Self {
+        Self::for_call(headers, CallKind::Invoke, Instant::now())
+    }
+
+    pub(crate) fn for_call(headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
+        Context {
+            inner: Arc::new(Inner {
+                headers,
+                received,
+                kind,
+                baggage: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// The context of the call running on this thread (inside a handler or hook, and in
+    /// the synchronous code it calls), or `None` outside of one.
+    pub fn current() -> Option<Context> {
+        CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
+    }
+
+    /// The value of a request header, if it is present and valid UTF-8.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        let value = self.inner.headers.get(name)?;
+        std::str::from_utf8(value.as_bytes()).ok()
+    }
+
+    fn header_or<'a>(&'a self, name: &str, fallback: &'a Option<String>) -> Option<&'a str> {
+        self.header(name).or(fallback.as_deref())
+    }
+
+    /// All request headers, as received (credentials included: do not log them).
+    pub fn headers(&self) -> &HeaderMap {
+        &self.inner.headers
+    }
+
+    /// Which protocol request this call is.
+    pub fn kind(&self) -> CallKind {
+        self.inner.kind
+    }
+
+    /// `x-fc-request-id`, or the empty string when the request has none.
+    pub fn request_id(&self) -> &str {
+        self.header("x-fc-request-id").unwrap_or("")
+    }
+
+    /// The temporary credentials of the function's role (`x-fc-access-key-id`,
+    /// `x-fc-access-key-secret`, `x-fc-security-token`, else the
+    /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN`
+    /// environment variables).
+    pub fn credentials(&self) -> Credentials {
+        let env = environment();
+        let get = |name: &str, fallback: &Option<String>| {
+            self.header_or(name, fallback).map(str::to_owned)
+        };
+        Credentials {
+            access_key_id: get("x-fc-access-key-id", &env.access_key_id),
+            access_key_secret: get("x-fc-access-key-secret", &env.access_key_secret),
+            security_token: get("x-fc-security-token", &env.security_token),
+        }
+    }
+
+    /// `x-fc-function-name`, else `FC_FUNCTION_NAME`.
+    pub fn function_name(&self) -> Option<&str> {
+        self.header_or("x-fc-function-name", &environment().function_name)
+    }
+
+    /// `x-fc-function-handler`, else `FC_FUNCTION_HANDLER`.
+    pub fn function_handler(&self) -> Option<&str> {
+        self.header_or("x-fc-function-handler", &environment().function_handler)
+    }
+
+    /// The function's memory in MB: `x-fc-function-memory`, else `FC_FUNCTION_MEMORY_SIZE`.
+    pub fn function_memory_mb(&self) -> Option<u32> {
+        parse_u32(self.header("x-fc-function-memory"))
+            .or_else(|| parse_u32(environment().function_memory.as_deref()))
+    }
+
+    /// The function's timeout: `x-fc-function-timeout` (seconds).
+    pub fn function_timeout(&self) -> Option<Duration> {
+        parse_seconds(self.header("x-fc-function-timeout"))
+    }
+
+    /// The initializer's name: `x-fc-function-initializer`.
+    pub fn initializer(&self) -> Option<&str> {
+        self.header("x-fc-function-initializer")
+    }
+
+    /// The initializer's timeout: `x-fc-initialization-timeout` (seconds).
+    pub fn initialization_timeout(&self) -> Option<Duration> {
+        parse_seconds(self.header("x-fc-initialization-timeout"))
+    }
+
+    /// The pre-freeze hook's name: `x-fc-instance-lifecycle-pre-freeze-handler`.
+    pub fn pre_freeze_handler(&self) -> Option<&str> {
+        self.header("x-fc-instance-lifecycle-pre-freeze-handler")
+    }
+
+    /// The pre-stop hook's name: `x-fc-instance-lifecycle-pre-stop-handler`.
+    pub fn pre_stop_handler(&self) -> Option<&str> {
+        self.header("x-fc-instance-lifecycle-pre-stop-handler")
+    }
+
+    /// `x-fc-service-name`.
+    pub fn service_name(&self) -> Option<&str> {
+        self.header("x-fc-service-name")
+    }
+
+    /// The service's log project: `x-fc-service-logproject`.
+    pub fn log_project(&self) -> Option<&str> {
+        self.header("x-fc-service-logproject")
+    }
+
+    /// The service's log store: `x-fc-service-logstore`.
+    pub fn log_store(&self) -> Option<&str> {
+        self.header("x-fc-service-logstore")
+    }
+
+    /// The alias or version called: `x-fc-qualifier`.
+    pub fn qualifier(&self) -> Option<&str> {
+        self.header("x-fc-qualifier")
+    }
+
+    /// `x-fc-version-id`.
+    pub fn version_id(&self) -> Option<&str> {
+        self.header("x-fc-version-id")
+    }
+
+    /// `x-fc-region`, else `FC_REGION`.
+    pub fn region(&self) -> Option<&str> {
+        self.header_or("x-fc-region", &environment().region)
+    }
+
+    /// `x-fc-account-id`, else `FC_ACCOUNT_ID`.
+    pub fn account_id(&self) -> Option<&str> {
+        self.header_or("x-fc-account-id", &environment().account_id)
+    }
+
+    /// How many times the platform has retried this call: `x-fc-retry-count`.
+    pub fn retry_count(&self) -> Option<u32> {
+        parse_u32(self.header("x-fc-retry-count"))
+    }
+
+    /// The instance's id: `FC_INSTANCE_ID`.
+    pub fn instance_id(&self) -> Option<&str> {
+        environment().instance_id.as_deref()
+    }
+
+    /// Where the function's code is: `FC_FUNC_CODE_PATH`.
+    pub fn code_path(&self) -> Option<&str> {
+        environment().code_path.as_deref()
+    }
+
+    /// The OpenTracing span context: `x-fc-tracing-opentracing-span-context`.
+    pub fn span_context(&self) -> Option<&str> {
+        self.header("x-fc-tracing-opentracing-span-context")
+    }
+
+    /// The OpenTracing baggage: `x-fc-tracing-opentracing-span-baggages`, a base64-encoded
+    /// JSON object. Empty when the header is missing or malformed; values that are not
+    /// strings are given as their JSON text.
+    pub fn baggage(&self) -> &HashMap<String, String> {
+        self.inner.baggage.get_or_init(|| {
+            self.header("x-fc-tracing-opentracing-span-baggages")
+                .and_then(decode_baggage)
+                .unwrap_or_default()
+        })
+    }
+
+    /// The Jaeger endpoint: `x-fc-tracing-jaeger-endpoint`.
+    pub fn jaeger_endpoint(&self) -> Option<&str> {
+        self.header("x-fc-tracing-jaeger-endpoint")
+    }
+
+    /// The time by which this call must finish: when the request arrived plus the
+    /// function's timeout (the initialization timeout for `/initialize`), when known.
+    pub fn deadline(&self) -> Option<Instant> {
+        let timeout = match self.inner.kind {
+            CallKind::Initialize => self.initialization_timeout(),
+            _ => self.function_timeout(),
+        }?;
+        self.inner.received.checked_add(timeout)
+    }
+
+    /// The time left until [`deadline`](Self::deadline), zero once it has passed.
+    pub fn remaining_time(&self) -> Option<Duration> {
+        Some(self.deadline()?.saturating_duration_since(Instant::now()))
+    }
+}
+
+impl Default for Context {
+    /// A context with no headers, as for a local call with none.
+    fn default() -> Self {
+        Self::from_headers(HeaderMap::new())
+    }
+}
+
+fn decode_baggage(value: &str) -> Option<HashMap<String, String>> {
+    let value = value.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .or_else(|_| {
+            base64::engine::general_purpose::STANDARD_NO_PAD.decode(value.trim_end_matches('='))
+        })
+        .ok()?;
+    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
+    Some(
+        map.into_iter()
+            .map(|(k, v)| match v {
+                serde_json::Value::String(s) => (k, s),
+                other => (k, other.to_string()),
+            })
+            .collect(),
+    )
+}
+
+impl fmt::Debug for Context {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("kind", &self.kind())
+            .field("request_id", &self.request_id())
+            .field("credentials", &self.credentials())
+            .field("function_name", &self.function_name())
+            .field("function_handler", &self.function_handler())
+            .field("function_memory_mb", &self.function_memory_mb())
+            .field("function_timeout", &self.function_timeout())
+            .field("initializer", &self.initializer())
+            .field("initialization_timeout", &self.initialization_timeout())
+            .field("service_name", &self.service_name())
+            .field("log_project", &self.log_project())
+            .field("log_store", &self.log_store())
+            .field("qualifier", &self.qualifier())
+            .field("version_id", &self.version_id())
+            .field("region", &self.region())
+            .field("account_id", &self.account_id())
+            .field("retry_count", &self.retry_count())
+            .field("instance_id", &self.instance_id())
+            .field("span_context", &self.span_context())
+            .field("baggage", self.baggage())
+            .field("jaeger_endpoint", &self.jaeger_endpoint())
+            .field("remaining_time", &self.remaining_time())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The temporary credentials of the function's role. `Debug` shows the access key id and
+/// redacts the secret and the token.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Credentials {
+    access_key_id: Option<String>,
+    access_key_secret: Option<String>,
+    security_token: Option<String>,
+}
+
+impl Credentials {
+    /// The access key id.
+    pub fn access_key_id(&self) -> Option<&str> {
+        self.access_key_id.as_deref()
+    }
+
+    /// The access key secret. Never log it.
+    pub fn access_key_secret(&self) -> Option<&str> {
+        self.access_key_secret.as_deref()
+    }
+
+    /// The security token. Never log it.
+    pub fn security_token(&self) -> Option<&str> {
+        self.security_token.as_deref()
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redacted = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        f.debug_struct("Credentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &redacted(&self.access_key_secret))
+            .field("security_token", &redacted(&self.security_token))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ctx(pairs: &[(&str, &str)]) -> Context {
+        let mut headers = HeaderMap::new();
+        for (k, v) in pairs {
+            headers.append(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        Context::from_headers(headers)
+    }
+
+    #[test]
+    fn malformed_numbers_read_as_none() {
+        let c = ctx(&[
+            ("x-fc-function-memory", "lots"),
+            ("x-fc-function-timeout", "-3"),
+            ("x-fc-retry-count", ""),
+        ]);
+        assert_eq!(c.function_memory_mb(), None);
+        assert_eq!(c.function_timeout(), None);
+        assert_eq!(c.retry_count(), None);
+        assert_eq!(c.deadline(), None);
+        assert_eq!(c.request_id(), "");
+    }
+
+    #[test]
+    fn baggage_decodes_base64_json_and_tolerates_garbage() {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(r#"{"a":"1","b":2}"#);
+        let c = ctx(&[("x-fc-tracing-opentracing-span-baggages", &encoded)]);
+        assert_eq!(c.baggage().get("a").map(String::as_str), Some("1"));
+        assert_eq!(c.baggage().get("b").map(String::as_str), Some("2"));
+        let c = ctx(&[("x-fc-tracing-opentracing-span-baggages", "%%%not base64")]);
+        assert!(c.baggage().is_empty());
+    }
+
+    #[test]
+    fn debug_redacts_secrets() {
+        let c = ctx(&[
+            ("x-fc-access-key-id", "KEYID"),
+            ("x-fc-access-key-secret", "TOPSECRET"),
+            ("x-fc-security-token", "TOKENVALUE"),
+        ]);
+        let text = format!("{c:?}");
+        assert!(text.contains("KEYID"));
+        assert!(!text.contains("TOPSECRET"));
+        assert!(!text.contains("TOKENVALUE"));
+        assert_eq!(c.credentials().access_key_secret(), Some("TOPSECRET"));
+    }
+
+    #[test]
+    fn initialize_deadline_uses_the_initialization_timeout() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-fc-function-timeout", "100".parse().unwrap());
+        headers.insert("x-fc-initialization-timeout", "1".parse().unwrap());
+        let c = Context::for_call(headers, CallKind::Initialize, Instant::now());
+        assert!(c.remaining_time().unwrap() <= Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,364 @@
+//! Handlers: functions of the call's context and input, returning an output or an error,
+//! async or (through [`blocking`]) sync.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Context;
+use crate::error::{FunctionError, IntoFunctionError};
+use crate::panic;
+
+/// `errorType` of an input that is not valid JSON for the handler's input type.
+pub(crate) const DESERIALIZE_ERROR_TYPE: &str = "DeserializeError";
+/// `errorType` of an output that cannot be serialized to JSON.
+pub(crate) const SERIALIZE_ERROR_TYPE: &str = "SerializeError";
+
+/// A boxed, sendable future.
+pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// What a call produced: the answer's body, or the failure.
+pub type Outcome = Result<Payload, FunctionError>;
+
+/// JSON input or output: `Json<T>` parses the body into any `T: DeserializeOwned` and
+/// writes any `T: Serialize`.
+///
+/// An empty body parses as JSON `null`, so `Json<Option<T>>` and `Json<()>` accept a call
+/// without a body.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Json<T>(pub T);
+
+/// The body of a successful answer.
+#[derive(Debug, Clone, Default)]
+pub struct Payload {
+    pub(crate) body: Bytes,
+    pub(crate) content_type: Option<&'static str>,
+}
+
+impl Payload {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Payload::default()
+    }
+
+    /// A body written as is, with `Content-Type: application/octet-stream`.
+    pub fn raw(body: impl Into<Bytes>) -> Self {
+        Payload {
+            body: body.into(),
+            content_type: Some("application/octet-stream"),
+        }
+    }
+
+    /// A JSON body, with `Content-Type: application/json`.
+    pub fn json(body: impl Into<Bytes>) -> Self {
+        Payload {
+            body: body.into(),
+            content_type: Some("application/json"),
+        }
+    }
+
+    /// The body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+}
+
+/// An argument a handler can take: built from the call's context and body.
+pub trait FromInvocation: Sized {
+    /// Builds the argument, or fails the call.
+    fn from_invocation(ctx: &Context, body: &Bytes) -> Result<Self, FunctionError>;
+}
+
+impl FromInvocation for Context {
+    fn from_invocation(ctx: &Context, _: &Bytes) -> Result<Self, FunctionError> {
+        Ok(ctx.clone())
+    }
+}
+
+impl FromInvocation for Bytes {
+    fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
+        Ok(body.clone())
+    }
+}
+
+impl FromInvocation for Vec<u8> {
+    fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
+        Ok(body.to_vec())
+    }
+}
+
+impl<T: DeserializeOwned> FromInvocation for Json<T> {
+    fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
+        parse_json(body).map(Json)
+    }
+}
+
+/// Parses a JSON input; an empty body is `null`.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, FunctionError> {
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"null"
+    } else {
+        body
+    };
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let invalid = |path: Option<String>, error: serde_json::Error| {
+        let message = match path {
+            Some(path) if !matches!(path.as_str(), "" | "." | "?") => {
+                format!("invalid input at `{path}`: {error}")
+            }
+            _ => format!("invalid input: {error}"),
+        };
+        FunctionError::new(DESERIALIZE_ERROR_TYPE, message)
+    };
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        invalid(Some(path), e.into_inner())
+    })?;
+    de.end().map_err(|e| invalid(None, e))?;
+    Ok(value)
+}
+
+/// A successful output: the answer's body.
+pub trait IntoPayload {
+    /// The body, or a failure (an output that cannot be serialized).
+    fn into_payload(self) -> Result<Payload, FunctionError>;
+}
+
+impl IntoPayload for () {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        Ok(Payload::empty())
+    }
+}
+
+impl IntoPayload for Payload {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        Ok(self)
+    }
+}
+
+impl IntoPayload for Bytes {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        Ok(Payload::raw(self))
+    }
+}
+
+impl IntoPayload for Vec<u8> {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        Ok(Payload::raw(self))
+    }
+}
+
+impl IntoPayload for &'static [u8] {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        Ok(Payload::raw(Bytes::from_static(self)))
+    }
+}
+
+impl<T: Serialize> IntoPayload for Json<T> {
+    fn into_payload(self) -> Result<Payload, FunctionError> {
+        serde_json::to_vec(&self.0).map(Payload::json).map_err(|e| {
+            FunctionError::new(
+                SERIALIZE_ERROR_TYPE,
+                format!("cannot serialize the output: {e}"),
+            )
+        })
+    }
+}
+
+/// What a handler returns: an output ([`IntoPayload`]) or a `Result` of an output and an
+/// error ([`IntoFunctionError`]). `M` only tells the implementations apart.
+pub trait IntoOutcome<M> {
+    /// The outcome of the call.
+    fn into_outcome(self) -> Outcome;
+}
+
+/// Marks the [`IntoOutcome`] implementation for plain outputs.
+#[doc(hidden)]
+pub enum Infallible {}
+
+impl<P: IntoPayload> IntoOutcome<Infallible> for P {
+    fn into_outcome(self) -> Outcome {
+        self.into_payload()
+    }
+}
+
+impl<P: IntoPayload, E: IntoFunctionError<M>, M> IntoOutcome<M> for Result<P, E> {
+    fn into_outcome(self) -> Outcome {
+        match self {
+            Ok(output) => output.into_payload(),
+            Err(error) => Err(error.into_function_error()),
+        }
+    }
+}
+
+/// A function that can serve calls: implemented for async functions and closures of up to
+/// two [`FromInvocation`] arguments returning an [`IntoOutcome`], and for [`blocking`]
+/// wrappers of sync ones. `Args` only tells the implementations apart.
+///
+/// ```
+/// use fc::{Context, Json};
+/// # #[derive(serde::Deserialize)] struct Order { id: u64 }
+/// async fn none() {}
+/// async fn bytes(body: fc::Bytes) -> fc::Bytes { body }
+/// async fn both(ctx: Context, Json(order): Json<Order>) -> Result<Json<u64>, std::io::Error> {
+///     Ok(Json(order.id))
+/// }
+/// fn sync_one(Json(order): Json<Order>) -> Json<u64> { Json(order.id) }
+///
+/// fc::Runtime::new().handler(none);
+/// fc::Runtime::new().handler(bytes);
+/// fc::Runtime::new().handler(both);
+/// fc::Runtime::new().handler(fc::blocking(sync_one));
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot serve Function Compute calls",
+    note = "a handler is an async fn of up to two arguments (`fc::Context`, `fc::Json<T>`, `fc::Bytes`, `Vec<u8>`) returning `()`, `fc::Json<T>`, bytes or a `Result` of those; wrap a sync fn in `fc::blocking`"
+)]
+pub trait Handler<Args>: Send + Sync + 'static {
+    /// Runs the handler for one call.
+    fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static;
+}
+
+/// A sync function run on the blocking thread pool, so it never stalls the async workers.
+/// Made by [`blocking`].
+pub struct Blocking<F>(Arc<F>);
+
+impl<F> Clone for Blocking<F> {
+    fn clone(&self) -> Self {
+        Blocking(Arc::clone(&self.0))
+    }
+}
+
+/// Wraps a sync function so that it runs on the blocking thread pool.
+///
+/// ```
+/// fn add_one(fc::Json(n): fc::Json<i64>) -> fc::Json<i64> {
+///     std::thread::sleep(std::time::Duration::from_millis(1)); // blocking is fine here
+///     fc::Json(n + 1)
+/// }
+/// let runtime = fc::Runtime::new().handler(fc::blocking(add_one));
+/// ```
+pub fn blocking<F>(f: F) -> Blocking<F> {
+    Blocking(Arc::new(f))
+}
+
+/// Marker for the arguments of [`Blocking`] handlers.
+#[doc(hidden)]
+pub struct SyncArgs<T>(std::marker::PhantomData<T>);
+
+fn failed(error: FunctionError) -> BoxFuture<Outcome> {
+    Box::pin(std::future::ready(Err(error)))
+}
+
+macro_rules! impl_handler {
+    ($($arg:ident),*) => {
+        impl<F, Fut, M, $($arg,)*> Handler<(M, $($arg,)*)> for F
+        where
+            F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
+            Fut: Future + Send + 'static,
+            Fut::Output: IntoOutcome<M>,
+            $($arg: FromInvocation,)*
+        {
+            #[allow(non_snake_case, unused_variables)]
+            fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static {
+                $(
+                    let $arg = match $arg::from_invocation(&ctx, &body) {
+                        Ok(value) => value,
+                        Err(error) => return failed(error),
+                    };
+                )*
+                let future = self($($arg),*);
+                Box::pin(async move { future.await.into_outcome() }) as BoxFuture<Outcome>
+            }
+        }
+
+        impl<F, R, M, $($arg,)*> Handler<SyncArgs<(M, $($arg,)*)>> for Blocking<F>
+        where
+            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+            R: IntoOutcome<M>,
+            $($arg: FromInvocation + Send + 'static,)*
+        {
+            #[allow(non_snake_case, unused_variables)]
+            fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static {
+                $(
+                    let $arg = match $arg::from_invocation(&ctx, &body) {
+                        Ok(value) => value,
+                        Err(error) => return failed(error),
+                    };
+                )*
+                let f = Arc::clone(&self.0);
+                let task = tokio::task::spawn_blocking(move || {
+                    panic::catch_sync(&ctx, move || f($($arg),*).into_outcome())
+                });
+                Box::pin(async move {
+                    match task.await {
+                        Ok(result) => result.and_then(|outcome| outcome),
+                        Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
+                    }
+                }) as BoxFuture<Outcome>
+            }
+        }
+    };
+}
+
+impl_handler!();
+impl_handler!(A);
+impl_handler!(A, B);
+
+/// A handler with its type erased, as the runtime stores it.
+pub(crate) type BoxHandler = Arc<dyn Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync>;
+
+pub(crate) fn boxed<H: Handler<Args>, Args>(handler: H) -> BoxHandler {
+    Arc::new(move |ctx, body| Box::pin(handler.call(ctx, body)))
+}
+
+/// Runs `handler` for one call as handler code: the call's context is current, and a panic
+/// anywhere in it (building the arguments included) becomes the call's failure.
+pub(crate) async fn run_guarded(handler: BoxHandler, ctx: Context, body: Bytes) -> Outcome {
+    let call_ctx = ctx.clone();
+    panic::Guarded::new(ctx, async move { handler(call_ctx, body).await })
+        .await
+        .and_then(|outcome| outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Event {
+        user: User,
+    }
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct User {
+        age: u32,
+    }
+
+    #[test]
+    fn deserialize_errors_name_the_path_line_and_column() {
+        let e = parse_json::<Event>(b"{\"user\": {\"age\": \"x\"}}").unwrap_err();
+        assert_eq!(e.error_type(), DESERIALIZE_ERROR_TYPE);
+        assert!(
+            e.message()
+                .starts_with("invalid input at `user.age`: invalid type: string \"x\""),
+            "{}",
+            e.message()
+        );
+        assert!(e.message().contains("line 1 column 20"), "{}", e.message());
+        let e = parse_json::<Event>(b"{not json").unwrap_err();
+        assert!(
+            e.message()
+                .starts_with("invalid input: key must be a string at line 1 column 2"),
+            "{}",
+            e.message()
+        );
+        assert!(parse_json::<Event>(b"{\"user\": {\"age\": 1}} trailing").is_err());
+        assert_eq!(parse_json::<Option<u8>>(b"").unwrap(), None);
+    }
+}

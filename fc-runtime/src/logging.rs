@@ -1,0 +1,172 @@
+//! Logs on stdout in the platform's format: the runtime's `FC … Start/End` lines, failure
+//! reports, and user log lines from the `log` and `tracing` facades as
+//! `2026-11-21T08:00:00.123Z <requestId> [INFO] message`.
+
+use std::io::Write;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::context::{self, CallKind};
+use crate::error::FunctionError;
+
+/// Formats a time as `2026-11-21T08:00:00.123Z` (UTC, milliseconds).
+pub fn format_timestamp(time: SystemTime) -> String {
+    let since_epoch = time.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let secs = since_epoch.as_secs();
+    let millis = since_epoch.subsec_millis();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), for the proleptic Gregorian calendar.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Writes one whole line to stdout; a closed stdout is ignored.
+pub(crate) fn write_line(line: &str) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(line.as_bytes());
+    let _ = out.flush();
+}
+
+/// `FC Invoke Start RequestId: <id>`.
+pub(crate) fn call_start(kind: CallKind, request_id: &str) {
+    write_line(&format!(
+        "FC {} Start RequestId: {request_id}\n",
+        kind.log_name()
+    ));
+}
+
+/// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure.
+pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
+    let suffix = if failed {
+        ", Error: Unhandled function error"
+    } else {
+        ""
+    };
+    write_line(&format!(
+        "FC {} End RequestId: {request_id}{suffix}\n",
+        kind.log_name()
+    ));
+}
+
+/// `<time> <requestId> [ERROR] <the JSON error body>`.
+pub(crate) fn failure(request_id: &str, error: &FunctionError) {
+    let json = error.to_json();
+    let json = String::from_utf8_lossy(&json);
+    write_line(&format!(
+        "{} {request_id} [ERROR] {json}\n",
+        format_timestamp(SystemTime::now())
+    ));
+}
+
+/// A line of the runtime's own, at `level`, for the call `request_id` if any.
+pub(crate) fn runtime_line(level: log::Level, request_id: Option<&str>, message: &str) {
+    write_line(&user_line(level, request_id, &message));
+}
+
+fn level_name(level: log::Level) -> &'static str {
+    match level {
+        log::Level::Error => "ERROR",
+        log::Level::Warn => "WARN",
+        log::Level::Info => "INFO",
+        log::Level::Debug | log::Level::Trace => "DEBUG",
+    }
+}
+
+fn user_line(
+    level: log::Level,
+    request_id: Option<&str>,
+    message: &dyn std::fmt::Display,
+) -> String {
+    let time = format_timestamp(SystemTime::now());
+    let level = level_name(level);
+    match request_id {
+        Some(id) => format!("{time} {id} [{level}] {message}\n"),
+        None => format!("{time} [{level}] {message}\n"),
+    }
+}
+
+/// The logger behind the `log` facade (and `tracing`, when the program sets no
+/// subscriber of its own).
+struct Logger {
+    level: log::LevelFilter,
+}
+
+impl log::Log for Logger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= self.level
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if !self.enabled(record.metadata()) {
+            return;
+        }
+        let line =
+            context::with_current_request_id(|id| user_line(record.level(), id, record.args()));
+        write_line(&line);
+    }
+
+    fn flush(&self) {
+        let _ = std::io::stdout().flush();
+    }
+}
+
+/// The level set by `FC_LOG_LEVEL` or `RUST_LOG` (`error`, `warn`, `info`, `debug`,
+/// `trace`, `off`), else `default`.
+pub(crate) fn level_from_env(default: log::LevelFilter) -> log::LevelFilter {
+    ["FC_LOG_LEVEL", "RUST_LOG"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.trim().parse().ok())
+        .unwrap_or(default)
+}
+
+/// Installs the logger unless the program has installed one; returns whether it did.
+pub(crate) fn install(level: log::LevelFilter) -> bool {
+    let installed = log::set_boxed_logger(Box::new(Logger { level })).is_ok();
+    if installed {
+        log::set_max_level(level);
+    }
+    installed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn timestamps() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_584_072_409_099);
+        assert_eq!(format_timestamp(t), "2020-03-13T04:06:49.099Z");
+        assert_eq!(format_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
+        let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
+        assert_eq!(format_timestamp(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn user_lines() {
+        let line = user_line(log::Level::Warn, Some("r-1"), &"careful");
+        assert!(line.ends_with(" r-1 [WARN] careful\n"), "{line}");
+        assert_eq!(
+            line.len(),
+            "2020-03-13T04:06:49.099Z r-1 [WARN] careful\n".len()
+        );
+    }
+}

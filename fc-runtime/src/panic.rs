@@ -1,0 +1,370 @@
+//! Panics in handlers and hooks: caught, and reported with their message, location and
+//! the user's stack frames. Panics elsewhere are left to the previous panic hook.
+
+use std::any::Any;
+use std::backtrace::Backtrace;
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::pin::Pin;
+use std::sync::Once;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::context::{self, Context};
+use crate::error::{FunctionError, StackFrame};
+
+/// `errorType` of a panic.
+pub(crate) const PANIC_ERROR_TYPE: &str = "Panic";
+
+thread_local! {
+    /// Set while this thread runs handler code whose panics the runtime catches.
+    static CATCHING: Cell<bool> = const { Cell::new(false) };
+    /// What the hook captured of the last caught panic on this thread.
+    static CAPTURED: RefCell<Option<Captured>> = const { RefCell::new(None) };
+}
+
+struct Captured {
+    file: String,
+    line: u32,
+    backtrace: Backtrace,
+}
+
+/// Installs the panic hook once. Panics outside handler code reach the previous hook.
+pub(crate) fn install_hook() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if CATCHING.try_with(Cell::get).unwrap_or(false) {
+                let (file, line) = info
+                    .location()
+                    .map_or((String::new(), 0), |l| (l.file().to_owned(), l.line()));
+                let captured = Captured {
+                    file,
+                    line,
+                    backtrace: Backtrace::force_capture(),
+                };
+                let _ = CAPTURED.try_with(|c| c.replace(Some(captured)));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// Whether this binary can catch panics at all.
+pub(crate) const PANICS_ABORT: bool = cfg!(panic = "abort");
+
+struct CatchingGuard {
+    previous: bool,
+}
+
+impl CatchingGuard {
+    fn enter() -> Self {
+        CatchingGuard {
+            previous: CATCHING.with(|c| c.replace(true)),
+        }
+    }
+}
+
+impl Drop for CatchingGuard {
+    fn drop(&mut self) {
+        let previous = self.previous;
+        let _ = CATCHING.try_with(|c| c.set(previous));
+    }
+}
+
+/// Runs `f` as handler code of the call `ctx`: its panics become a [`FunctionError`].
+pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, FunctionError> {
+    let _current = context::enter(ctx);
+    let _catching = CatchingGuard::enter();
+    catch_unwind(AssertUnwindSafe(f)).map_err(report)
+}
+
+/// A future that runs as handler code of one call: the call's context is current while it
+/// is polled, and a panic in it completes it with a [`FunctionError`].
+pub(crate) struct Guarded<F> {
+    future: Option<Pin<Box<F>>>,
+    ctx: Context,
+}
+
+impl<F> Guarded<F> {
+    pub(crate) fn new(ctx: Context, future: F) -> Self {
+        Guarded {
+            future: Some(Box::pin(future)),
+            ctx,
+        }
+    }
+}
+
+impl<F: Future> Future for Guarded<F> {
+    type Output = Result<F::Output, FunctionError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let Some(future) = this.future.as_mut() else {
+            return Poll::Ready(Err(FunctionError::new(
+                PANIC_ERROR_TYPE,
+                "polled after a panic",
+            )));
+        };
+        match catch_sync(&this.ctx, || future.as_mut().poll(cx)) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Err(error) => {
+                // Drop the panicked future as handler code too: its destructors may panic.
+                let future = this.future.take();
+                let _ = catch_sync(&this.ctx, move || drop(future));
+                Poll::Ready(Err(error))
+            }
+        }
+    }
+}
+
+/// The report of a caught panic with `payload`, using what the hook captured.
+fn report(payload: Box<dyn Any + Send>) -> FunctionError {
+    let message = payload_message(&*payload);
+    // The payload may itself panic on drop; keep it from unwinding out of here.
+    let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
+    let captured = CAPTURED.try_with(|c| c.take()).ok().flatten();
+    let frames = match captured {
+        Some(c) => {
+            let debug =
+                catch_unwind(AssertUnwindSafe(|| format!("{:?}", c.backtrace))).unwrap_or_default();
+            stack_trace(&c.file, c.line, &parse_backtrace(&debug))
+        }
+        None => Vec::new(),
+    };
+    FunctionError::new(PANIC_ERROR_TYPE, message).with_stack_trace(frames)
+}
+
+fn payload_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else if let Some(e) = payload.downcast_ref::<crate::Error>() {
+        e.to_string()
+    } else {
+        "panicked with a payload that is not a string".to_owned()
+    }
+}
+
+/// One symbol of std's `Debug` output of a `Backtrace`.
+#[derive(Debug, PartialEq)]
+struct RawFrame {
+    function: Option<String>,
+    file: Option<String>,
+    line: Option<u32>,
+}
+
+/// Parses `Backtrace [{ fn: "name", file: "path", line: 12 }, { fn: <unknown> }, …]`.
+fn parse_backtrace(debug: &str) -> Vec<RawFrame> {
+    const START: &str = "{ fn: ";
+    let mut frames = Vec::new();
+    let mut rest = debug;
+    while let Some(at) = rest.find(START) {
+        rest = &rest[at + START.len()..];
+        let end = rest.find(START).unwrap_or(rest.len());
+        let entry = &rest[..end];
+        let (function, after) = if let Some(quoted) = entry.strip_prefix('"') {
+            // The name is written as is (not escaped) and ends before `, file:` or ` }`.
+            let stop = quoted
+                .find("\", file: ")
+                .or_else(|| quoted.rfind("\" }"))
+                .unwrap_or(quoted.len());
+            (Some(quoted[..stop].to_owned()), &quoted[stop..])
+        } else {
+            (None, entry)
+        };
+        let file = after.find(", file: \"").map(|i| {
+            let text = &after[i + ", file: \"".len()..];
+            let stop = text
+                .find("\", line: ")
+                .or_else(|| text.rfind("\" }"))
+                .unwrap_or(text.len());
+            text[..stop].to_owned()
+        });
+        let line = after.find(", line: ").and_then(|i| {
+            let digits: String = after[i + ", line: ".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        });
+        frames.push(RawFrame {
+            function,
+            file,
+            line,
+        });
+        rest = &rest[end..];
+    }
+    frames
+}
+
+/// Frames of the machinery that runs a panic, and of the runtime's hook.
+fn is_panic_machinery(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "std::panicking::",
+        "std::panic::",
+        "core::panicking::",
+        "core::panic::",
+        "std::sys::backtrace::",
+        "std::backtrace::",
+        "std::backtrace_rs::",
+        "rust_begin_unwind",
+        "__rustc::rust_begin_unwind",
+        "fc::panic::",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+/// Frames of the runtime that called the user's code: the user's frames end there.
+fn is_runtime(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "fc::",
+        "<fc::",
+        "tokio::",
+        "<tokio::",
+        "hyper::",
+        "<hyper::",
+        "std::rt::",
+        "std::thread::",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p)) || name.contains(" as fc::")
+}
+
+/// Plumbing between the user's frames (`Pin::poll`, `FnOnce::call_once`, …).
+fn is_plumbing(name: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "core::", "<core::", "std::", "<std::", "alloc::", "<alloc::", "__rust",
+    ];
+    PREFIXES.iter().any(|p| name.starts_with(p))
+}
+
+fn clean_label(name: &str) -> String {
+    let mut label = name;
+    while let Some(stripped) = label.strip_suffix("::{{closure}}") {
+        label = stripped;
+    }
+    label.to_owned()
+}
+
+fn clean_path(path: &str) -> String {
+    path.strip_prefix("./").unwrap_or(path).to_owned()
+}
+
+/// The user's frames, innermost first, with the panic's own file and line first of all.
+fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
+    // The capture starts in the hook: skip it, std's panic machinery and any std frames
+    // (`unwrap_failed`, a bounds check…) up to the first frame of the user's.
+    let start = raw
+        .iter()
+        .position(|f| {
+            f.function
+                .as_deref()
+                .is_some_and(|name| !is_panic_machinery(name) && !is_plumbing(name))
+        })
+        .unwrap_or(raw.len());
+    let mut frames: Vec<StackFrame> = raw[start..]
+        .iter()
+        .take_while(|f| !f.function.as_deref().is_some_and(is_runtime))
+        .filter_map(|f| {
+            let name = f.function.as_deref()?;
+            if is_plumbing(name) {
+                return None;
+            }
+            Some(StackFrame {
+                path: f.file.as_deref().map(clean_path),
+                line: f.line,
+                label: clean_label(name),
+            })
+        })
+        .collect();
+    let here = clean_path(file);
+    match frames.first_mut() {
+        Some(first) if first.path.is_none() => {
+            // No debug info: the innermost user frame is where the panic happened.
+            first.path = Some(here);
+            first.line = Some(line);
+        }
+        Some(first) if first.path.as_deref() == Some(here.as_str()) && first.line == Some(line) => {
+        }
+        _ => frames.insert(
+            0,
+            StackFrame {
+                path: Some(here),
+                line: Some(line),
+                label: "panic".to_owned(),
+            },
+        ),
+    }
+    frames
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_std_backtrace_debug() {
+        let text = r#"Backtrace [{ fn: "fc::panic::install_hook::{{closure}}::{{closure}}", file: "./fc-runtime/src/panic.rs", line: 40 }, { fn: "<alloc::boxed::Box<dyn for<'a, 'b> core::ops::function::Fn<(&'a std::panic::PanicHookInfo<'b>,), Output = ()> + core::marker::Sync + core::marker::Send> as core::ops::function::Fn<(&std::panic::PanicHookInfo,)>>::call", file: "/rustc/x/library/alloc/src/boxed.rs", line: 2254 }, { fn: "std::panicking::begin_panic_handler::{{closure}}", file: "/rustc/x/library/std/src/panicking.rs", line: 697 }, { fn: "core::panicking::panic_fmt", file: "/rustc/x/library/core/src/panicking.rs", line: 75 }, { fn: "errors::handler::{{closure}}", file: "./examples/errors.rs", line: 22 }, { fn: "<core::pin::Pin<P> as core::future::future::Future>::poll" }, { fn: "errors::main::{{closure}}", file: "./examples/errors.rs", line: 40 }, { fn: "<fc::panic::Guarded<F> as core::future::future::Future>::poll", file: "fc-runtime/src/panic.rs", line: 90 }, { fn: "std::panicking::catch_unwind", file: "/rustc/x/library/std/src/panicking.rs", line: 544 }, { fn: <unknown> }, { fn: "main" }]"#;
+        let raw = parse_backtrace(text);
+        assert_eq!(raw.len(), 11);
+        assert_eq!(raw[4].file.as_deref(), Some("./examples/errors.rs"));
+        assert_eq!(
+            raw[9],
+            RawFrame {
+                function: None,
+                file: None,
+                line: None
+            }
+        );
+        let frames = stack_trace("examples/errors.rs", 22, &raw);
+        assert_eq!(
+            frames,
+            vec![
+                StackFrame {
+                    path: Some("examples/errors.rs".into()),
+                    line: Some(22),
+                    label: "errors::handler".into()
+                },
+                StackFrame {
+                    path: Some("examples/errors.rs".into()),
+                    line: Some(40),
+                    label: "errors::main".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn stripped_binaries_still_name_the_panic_location() {
+        let raw = parse_backtrace("Backtrace [{ fn: <unknown> }, { fn: <unknown> }]");
+        let frames = stack_trace("src/main.rs", 7, &raw);
+        assert_eq!(
+            frames,
+            vec![StackFrame {
+                path: Some("src/main.rs".into()),
+                line: Some(7),
+                label: "panic".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn catches_sync_panics_with_location() {
+        install_hook();
+        let ctx = Context::default();
+        let error = catch_sync(&ctx, || -> () { panic!("boom {}", 1) }).unwrap_err();
+        assert_eq!(error.error_type(), PANIC_ERROR_TYPE);
+        assert_eq!(error.message(), "boom 1");
+        let first = &error.stack_trace().unwrap()[0];
+        assert_eq!(first.path.as_deref(), Some("fc-runtime/src/panic.rs"));
+        let non_string = catch_sync(&ctx, || std::panic::panic_any(42_u8)).unwrap_err();
+        assert_eq!(
+            non_string.message(),
+            "panicked with a payload that is not a string"
+        );
+    }
+}

@@ -1,0 +1,557 @@
+//! The HTTP server: binds the port, routes the protocol's requests, and answers them.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+
+use crate::context::{self, CallKind, Context};
+use crate::error::FunctionError;
+use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed, run_guarded};
+use crate::lifecycle::{Initialized, Initializer};
+use crate::logging;
+use crate::panic;
+
+/// The port used when neither `FC_CUSTOM_LISTEN_PORT` nor `FC_SERVER_PORT` is set.
+pub const DEFAULT_PORT: u16 = 9000;
+
+/// The default limit on a request body: the platform's limit on synchronous calls.
+pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
+
+/// The first line the runtime prints, once it is listening.
+const COLD_START_LINE: &str = "FunctionCompute rust runtime inited.\n";
+
+/// The response body type.
+type Body = Full<Bytes>;
+
+/// A Function Compute runtime: the handler and hooks, and how to serve them.
+///
+/// ```no_run
+/// async fn handler(fc::Json(n): fc::Json<i64>) -> fc::Json<i64> {
+///     fc::Json(n * 2)
+/// }
+///
+/// async fn warm_up(ctx: fc::Context) -> fc::Result<()> {
+///     log::info!("initializing in {:?}", ctx.region());
+///     Ok(())
+/// }
+///
+/// fn main() -> std::io::Result<()> {
+///     fc::Runtime::new()
+///         .handler(handler)
+///         .initializer(warm_up)
+///         .body_limit(6 * 1024 * 1024)
+///         .run()
+/// }
+/// ```
+#[must_use = "a runtime does nothing until `run` or `serve` is called"]
+pub struct Runtime {
+    handler: Option<BoxHandler>,
+    initializer: Option<BoxHandler>,
+    pre_freeze: Option<BoxHandler>,
+    pre_stop: Option<BoxHandler>,
+    port: Option<u16>,
+    body_limit: usize,
+    logging: bool,
+    log_level: Option<log::LevelFilter>,
+}
+
+impl Default for Runtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("handler", &self.handler.is_some())
+            .field("initializer", &self.initializer.is_some())
+            .field("pre_freeze", &self.pre_freeze.is_some())
+            .field("pre_stop", &self.pre_stop.is_some())
+            .field("port", &self.port)
+            .field("body_limit", &self.body_limit)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A runtime with no handler, the default port and body limit, and logging on.
+    pub fn new() -> Self {
+        Runtime {
+            handler: None,
+            initializer: None,
+            pre_freeze: None,
+            pre_stop: None,
+            port: None,
+            body_limit: DEFAULT_BODY_LIMIT,
+            logging: true,
+            log_level: None,
+        }
+    }
+
+    /// The event handler, which serves `POST /invoke`.
+    pub fn handler<H: Handler<Args>, Args>(mut self, handler: H) -> Self {
+        self.handler = Some(boxed(handler));
+        self
+    }
+
+    /// The initializer hook (`POST /initialize`): it succeeds at most once per process and
+    /// runs before the first call if the platform has not called it yet.
+    pub fn initializer<H: Handler<Args>, Args>(mut self, hook: H) -> Self {
+        self.initializer = Some(boxed(hook));
+        self
+    }
+
+    /// The pre-freeze hook (`GET /pre-freeze`).
+    pub fn pre_freeze<H: Handler<Args>, Args>(mut self, hook: H) -> Self {
+        self.pre_freeze = Some(boxed(hook));
+        self
+    }
+
+    /// The pre-stop hook (`GET /pre-stop`).
+    pub fn pre_stop<H: Handler<Args>, Args>(mut self, hook: H) -> Self {
+        self.pre_stop = Some(boxed(hook));
+        self
+    }
+
+    /// The port to listen on, instead of `FC_CUSTOM_LISTEN_PORT`, `FC_SERVER_PORT` or 9000.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = Some(port);
+        self
+    }
+
+    /// The largest request body accepted (default [`DEFAULT_BODY_LIMIT`]); a larger one
+    /// is answered with 413 without being read whole.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Whether to install the runtime's logger for the `log` facade (default on). Off, or
+    /// when the program has installed a logger of its own, user log lines are the
+    /// program's business; the runtime's own lines are printed either way.
+    pub fn logging(mut self, on: bool) -> Self {
+        self.logging = on;
+        self
+    }
+
+    /// The level of user log lines (default: `FC_LOG_LEVEL` or `RUST_LOG`, else `info`).
+    pub fn log_level(mut self, level: log::LevelFilter) -> Self {
+        self.log_level = Some(level);
+        self
+    }
+
+    /// The port this runtime listens on: the one set, else `FC_CUSTOM_LISTEN_PORT`, else
+    /// `FC_SERVER_PORT`, else 9000.
+    pub fn listen_port(&self) -> u16 {
+        self.port.unwrap_or_else(port_from_env)
+    }
+
+    /// Serves on a new multi-thread tokio runtime until SIGTERM or SIGINT, then lets the
+    /// calls in flight finish and returns.
+    pub fn run(self) -> io::Result<()> {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?
+            .block_on(self.serve())
+    }
+
+    /// Serves on `0.0.0.0` at [`listen_port`](Self::listen_port) until SIGTERM or SIGINT,
+    /// then lets the calls in flight finish. For programs that run their own tokio runtime.
+    pub async fn serve(self) -> io::Result<()> {
+        let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, self.listen_port()));
+        let listener = TcpListener::bind(address).await.map_err(|e| {
+            io::Error::new(e.kind(), format!("fc: cannot listen on {address}: {e}"))
+        })?;
+        self.serve_with_shutdown(listener, shutdown_signal()).await
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets the calls in flight
+    /// finish.
+    pub async fn serve_with_shutdown(
+        self,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> io::Result<()> {
+        let shared = Arc::new(self.prepare());
+        logging::write_line(COLD_START_LINE);
+        if panic::PANICS_ABORT {
+            let warning = "fc: WARNING: this binary is built with `panic = \"abort\"`: a panic in a handler \
+                 kills the process and every call in flight. Remove `panic = \"abort\"` from the \
+                 Cargo profile so that panics are reported as errors.\n";
+            logging::write_line(warning);
+            eprint!("{warning}");
+        }
+
+        // Keep-alive connections stay open for as long as the client wants them. hyper
+        // closes an idle connection once its header-read timeout (30 s by default, armed
+        // whenever a timer is set) expires; the platform reuses pooled connections after
+        // long idle gaps, and a POST that crosses such a close on the wire fails with a
+        // 502 that the platform does not retry. So: no timer, and no header-read timeout,
+        // stated explicitly so that adding a timer later cannot bring the default back.
+        let mut builder = http1::Builder::new();
+        builder.keep_alive(true).header_read_timeout(None);
+
+        let graceful = GracefulShutdown::new();
+        let mut shutdown = std::pin::pin!(shutdown);
+        loop {
+            let accepted = tokio::select! {
+                accepted = listener.accept() => accepted,
+                () = &mut shutdown => break,
+            };
+            let stream = match accepted {
+                Ok((stream, _)) => stream,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little, keep serving.
+                    logging::runtime_line(
+                        log::Level::Error,
+                        None,
+                        &format!("fc: accept failed: {error}"),
+                    );
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            let shared = Arc::clone(&shared);
+            let service = service_fn(move |request| {
+                let shared = Arc::clone(&shared);
+                async move { Ok::<_, Infallible>(shared.handle(request).await) }
+            });
+            let connection =
+                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            tokio::spawn(async move {
+                let _ = connection.await;
+            });
+        }
+        drop(listener);
+        graceful.shutdown().await;
+        Ok(())
+    }
+
+    fn prepare(self) -> Shared {
+        panic::install_hook();
+        context::load_environment();
+        if self.logging {
+            let level = self
+                .log_level
+                .unwrap_or_else(|| logging::level_from_env(log::LevelFilter::Info));
+            logging::install(level);
+        }
+        Shared {
+            handler: self.handler,
+            initializer: Arc::new(Initializer::new(self.initializer)),
+            pre_freeze: self.pre_freeze,
+            pre_stop: self.pre_stop,
+            body_limit: self.body_limit,
+        }
+    }
+}
+
+fn port_from_env() -> u16 {
+    ["FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"]
+        .iter()
+        .find_map(|name| std::env::var(name).ok()?.trim().parse().ok())
+        .unwrap_or(DEFAULT_PORT)
+}
+
+/// Completes on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate()).ok();
+        let mut int = signal(SignalKind::interrupt()).ok();
+        tokio::select! {
+            Some(()) = async { term.as_mut()?.recv().await } => {}
+            Some(()) = async { int.as_mut()?.recv().await } => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Where a request goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Call(CallKind),
+    /// An HTTP function's request (`x-fc-control-path: /http-invoke`).
+    Http,
+    NotFound,
+}
+
+/// The control path decides; the request path only when there is none.
+fn route(request: &Request<Incoming>) -> Route {
+    let target = match request.headers().get("x-fc-control-path") {
+        Some(value) => value.as_bytes(),
+        None => request.uri().path().as_bytes(),
+    };
+    match target {
+        b"/invoke" => Route::Call(CallKind::Invoke),
+        b"/initialize" => Route::Call(CallKind::Initialize),
+        b"/pre-freeze" => Route::Call(CallKind::PreFreeze),
+        b"/pre-stop" => Route::Call(CallKind::PreStop),
+        b"/http-invoke" => Route::Http,
+        _ => Route::NotFound,
+    }
+}
+
+fn expected_method(kind: CallKind) -> Method {
+    match kind {
+        CallKind::Invoke | CallKind::Initialize => Method::POST,
+        CallKind::PreFreeze | CallKind::PreStop => Method::GET,
+    }
+}
+
+struct Shared {
+    handler: Option<BoxHandler>,
+    initializer: Arc<Initializer>,
+    pre_freeze: Option<BoxHandler>,
+    pre_stop: Option<BoxHandler>,
+    body_limit: usize,
+}
+
+impl Shared {
+    async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+        let received = Instant::now();
+        let kind = match route(&request) {
+            Route::Call(kind) => kind,
+            Route::Http => {
+                let error = FunctionError::new(
+                    "NotFound",
+                    "this function serves events: no HTTP function is registered",
+                );
+                return self.reject(&request, error);
+            }
+            Route::NotFound => {
+                let error = FunctionError::new(
+                    "NotFound",
+                    format!(
+                        "no such route: {} {}; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop",
+                        request.method(),
+                        request.uri().path()
+                    ),
+                );
+                return self.reject(&request, error);
+            }
+        };
+        let expected = expected_method(kind);
+        if request.method() != expected {
+            let error = FunctionError::new(
+                "MethodNotAllowed",
+                format!(
+                    "{} is served for {expected} only, not {}",
+                    request.uri().path(),
+                    request.method()
+                ),
+            )
+            .with_status(405);
+            let mut response = self.reject(&request, error);
+            let allow = if expected == Method::POST {
+                "POST"
+            } else {
+                "GET"
+            };
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static(allow));
+            return response;
+        }
+        let (parts, body) = request.into_parts();
+        let ctx = Context::for_call(parts.headers, kind, received);
+        match kind {
+            CallKind::Invoke => {
+                let content_length = parts_content_length(&ctx);
+                self.invoke(ctx, content_length, body).await
+            }
+            CallKind::Initialize => self.initialize(ctx).await,
+            CallKind::PreFreeze => self.hook(ctx, self.pre_freeze.clone(), "pre-freeze").await,
+            CallKind::PreStop => self.hook(ctx, self.pre_stop.clone(), "pre-stop").await,
+        }
+    }
+
+    /// A request that is not a call: answered with the JSON error, logged as a warning.
+    fn reject(&self, request: &Request<Incoming>, error: FunctionError) -> Response<Body> {
+        let request_id = request
+            .headers()
+            .get("x-fc-request-id")
+            .and_then(|v| v.to_str().ok());
+        logging::runtime_line(
+            log::Level::Warn,
+            request_id,
+            &format!("fc: {}", error.message()),
+        );
+        failure_response(&error)
+    }
+
+    async fn invoke(
+        &self,
+        ctx: Context,
+        content_length: Option<u64>,
+        body: Incoming,
+    ) -> Response<Body> {
+        let id = ctx.request_id();
+        logging::call_start(CallKind::Invoke, id);
+        let outcome = self.run_invoke(&ctx, content_length, body).await;
+        let response = self.finish(&ctx, outcome);
+        logging::call_end(CallKind::Invoke, id, response.status() != StatusCode::OK);
+        response
+    }
+
+    async fn run_invoke(
+        &self,
+        ctx: &Context,
+        content_length: Option<u64>,
+        body: Incoming,
+    ) -> Outcome {
+        let body = read_body(body, content_length, self.body_limit).await?;
+        if !self.initializer.is_done() {
+            logging::call_start(CallKind::Initialize, ctx.request_id());
+            let result = match self.initializer.ensure(ctx).await {
+                Initialized::Already => Ok(()),
+                Initialized::Ran(outcome) => outcome.map(drop),
+            };
+            logging::call_end(CallKind::Initialize, ctx.request_id(), result.is_err());
+            result?;
+        }
+        let Some(handler) = &self.handler else {
+            return Err(FunctionError::new(
+                "HandlerNotFound",
+                "no event handler is registered",
+            ));
+        };
+        spawn_guarded(Arc::clone(handler), ctx.clone(), body).await
+    }
+
+    async fn initialize(&self, ctx: Context) -> Response<Body> {
+        if !self.initializer.is_registered() {
+            return not_registered(&ctx, "initializer");
+        }
+        let id = ctx.request_id();
+        logging::call_start(CallKind::Initialize, id);
+        let outcome = match self.initializer.ensure(&ctx).await {
+            Initialized::Already => Ok(Payload::empty()),
+            Initialized::Ran(outcome) => outcome,
+        };
+        let response = self.finish(&ctx, outcome);
+        logging::call_end(
+            CallKind::Initialize,
+            id,
+            response.status() != StatusCode::OK,
+        );
+        response
+    }
+
+    async fn hook(&self, ctx: Context, hook: Option<BoxHandler>, name: &str) -> Response<Body> {
+        let Some(hook) = hook else {
+            return not_registered(&ctx, name);
+        };
+        let id = ctx.request_id();
+        logging::call_start(ctx.kind(), id);
+        let outcome = spawn_guarded(hook, ctx.clone(), Bytes::new()).await;
+        let response = self.finish(&ctx, outcome);
+        logging::call_end(ctx.kind(), id, response.status() != StatusCode::OK);
+        response
+    }
+
+    /// The answer to a call; a failure is logged.
+    fn finish(&self, ctx: &Context, outcome: Outcome) -> Response<Body> {
+        match outcome {
+            Ok(payload) => success_response(payload),
+            Err(error) => {
+                logging::failure(ctx.request_id(), &error);
+                failure_response(&error)
+            }
+        }
+    }
+}
+
+fn parts_content_length(ctx: &Context) -> Option<u64> {
+    ctx.header("content-length")?.trim().parse().ok()
+}
+
+/// Runs the handler as a task of its own: a caller that goes away does not cancel it
+/// half-way, and its panics are caught.
+async fn spawn_guarded(handler: BoxHandler, ctx: Context, body: Bytes) -> Outcome {
+    match tokio::spawn(run_guarded(handler, ctx, body)).await {
+        Ok(outcome) => outcome,
+        Err(error) => Err(FunctionError::new(
+            "Cancelled",
+            format!("the call did not finish: {error}"),
+        )),
+    }
+}
+
+/// Reads a request body of at most `limit` bytes, refusing a larger one as soon as it is
+/// known to be larger (from `Content-Length`, or while reading).
+async fn read_body(
+    body: Incoming,
+    content_length: Option<u64>,
+    limit: usize,
+) -> Result<Bytes, FunctionError> {
+    let too_large = || {
+        FunctionError::new(
+            "PayloadTooLarge",
+            format!("the request body is larger than the limit of {limit} bytes"),
+        )
+        .with_status(413)
+    };
+    if content_length.is_some_and(|len| len > limit as u64) {
+        return Err(too_large());
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Err(error) => Err(FunctionError::new(
+            "BadRequest",
+            format!("cannot read the request body: {error}"),
+        )
+        .with_status(400)),
+    }
+}
+
+/// A hook the program did not register: 200 with an empty body, and one line saying so.
+fn not_registered(ctx: &Context, name: &str) -> Response<Body> {
+    let message = format!("fc: no {name} hook is registered; answered 200 with an empty body");
+    logging::runtime_line(log::Level::Info, Some(ctx.request_id()), &message);
+    success_response(Payload::empty())
+}
+
+const X_FC_STATUS: &str = "x-fc-status";
+
+fn success_response(payload: Payload) -> Response<Body> {
+    let mut response = Response::new(Full::new(payload.body));
+    let headers = response.headers_mut();
+    headers.insert(X_FC_STATUS, HeaderValue::from_static("200"));
+    if let Some(content_type) = payload.content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}
+
+fn failure_response(error: &FunctionError) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(error.to_json())));
+    *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::NOT_FOUND);
+    let headers = response.headers_mut();
+    headers.insert(X_FC_STATUS, HeaderValue::from_static("404"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
+}
