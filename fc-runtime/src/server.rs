@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -512,18 +512,49 @@ async fn read_body(
         .with_status(413)
     };
     if content_length.is_some_and(|len| len > limit as u64) {
+        discard(body);
         return Err(too_large());
     }
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(error) => Err(FunctionError::new(
-            "BadRequest",
-            format!("cannot read the request body: {error}"),
-        )
-        .with_status(400)),
+    let mut body = body;
+    let mut collected = bytes::BytesMut::new();
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            FunctionError::new("BadRequest", format!("cannot read the request body: {e}"))
+                .with_status(400)
+        })?;
+        if let Ok(data) = frame.into_data() {
+            if collected.len() + data.len() > limit {
+                discard(body);
+                return Err(too_large());
+            }
+            collected.extend_from_slice(&data);
+        }
     }
+    Ok(collected.freeze())
 }
+
+/// Reads and drops the rest of a refused body (at most [`DISCARD_LIMIT`] bytes, for at
+/// most [`DISCARD_TIME`]) while the answer goes out, so that a client still sending it
+/// reads the answer instead of a reset connection, and the connection can be reused.
+fn discard(mut body: Incoming) {
+    tokio::spawn(async move {
+        let drain = async {
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, Bytes::len);
+                if seen > DISCARD_LIMIT {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
+    });
+}
+
+/// How much of a refused body is read and dropped before the connection is closed.
+const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
+/// How long a refused body is read and dropped before the connection is closed.
+const DISCARD_TIME: Duration = Duration::from_secs(30);
 
 /// A hook the program did not register: 200 with an empty body, and one line saying so.
 fn not_registered(ctx: &Context, name: &str) -> Response<Body> {

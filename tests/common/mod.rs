@@ -1,0 +1,328 @@
+//! Shared test harness: starts an example binary on a free port and talks to it over
+//! real HTTP with hyper's client.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
+use hyper::{HeaderMap, Method, Request};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+/// A running example binary.
+pub struct Server {
+    pub port: u16,
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn collect(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
+    let text = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&text);
+    std::thread::spawn(move || {
+        for line in BufReader::new(stream).lines() {
+            let Ok(line) = line else { break };
+            let mut sink = sink.lock().unwrap();
+            sink.push_str(&line);
+            sink.push('\n');
+        }
+    });
+    text
+}
+
+impl Server {
+    /// Starts `bin` (an example built by cargo for these tests) with `env`, and waits
+    /// until its port accepts connections.
+    pub fn start(bin: &str, env: &[(&str, &str)]) -> Server {
+        let port = free_port();
+        let mut command = Command::new(bin);
+        command
+            .env_remove("FC_CUSTOM_LISTEN_PORT")
+            .env("FC_SERVER_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        let stdout = collect(child.stdout.take().unwrap());
+        let stderr = collect(child.stderr.take().unwrap());
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("{bin} exited with {status}: {}", stderr.lock().unwrap());
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "{bin} did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        Server {
+            port,
+            child,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Everything the process has printed on stdout so far.
+    pub fn stdout(&self) -> String {
+        self.stdout.lock().unwrap().clone()
+    }
+
+    /// Everything the process has printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Waits until stdout holds a line for which `f` is true, and returns that line.
+    pub fn wait_for_line(&self, f: impl Fn(&str) -> bool) -> String {
+        let started = Instant::now();
+        loop {
+            if let Some(line) = self.stdout().lines().find(|l| f(l)) {
+                return line.to_owned();
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "no such line in:\n{}",
+                self.stdout()
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Sends `signal` to the process.
+    pub fn signal(&self, signal: i32) {
+        assert_eq!(unsafe { libc::kill(self.pid(), signal) }, 0);
+    }
+
+    /// Waits for the process to exit.
+    pub fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let started = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(started.elapsed() < timeout, "the process did not exit");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
+    }
+
+    /// A new keep-alive connection.
+    pub async fn connect(&self) -> Conn {
+        Conn::connect(self.port).await
+    }
+
+    /// One request on a new connection.
+    pub async fn send(&self, request: Request<Full<Bytes>>) -> Reply {
+        self.connect().await.send(request).await
+    }
+
+    /// `POST /invoke` with `body`, control path and request id set, on a new connection.
+    pub async fn invoke(&self, request_id: &str, body: &str) -> Reply {
+        self.send(
+            post("/invoke")
+                .control_path("/invoke")
+                .request_id(request_id)
+                .body(body.to_owned()),
+        )
+        .await
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A client connection (HTTP/1.1, keep-alive).
+pub struct Conn {
+    sender: SendRequest<Full<Bytes>>,
+}
+
+impl Conn {
+    pub async fn connect(port: u16) -> Conn {
+        let stream = TcpStream::connect(("127.0.0.1", port))
+            .await
+            .expect("connect");
+        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .expect("handshake");
+        tokio::spawn(connection);
+        Conn { sender }
+    }
+
+    /// Sends a request and reads the whole reply.
+    pub async fn send(&mut self, request: Request<Full<Bytes>>) -> Reply {
+        self.try_send(request).await.expect("request failed")
+    }
+
+    pub async fn try_send(&mut self, request: Request<Full<Bytes>>) -> Result<Reply, hyper::Error> {
+        self.sender.ready().await?;
+        let response = self.sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(Reply {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.sender.is_closed()
+    }
+}
+
+/// A whole HTTP reply.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    pub fn text(&self) -> &str {
+        std::str::from_utf8(&self.body).unwrap()
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
+    }
+
+    /// Asserts a success: 200, `x-fc-status: 200`.
+    pub fn assert_ok(&self) -> &Self {
+        assert_eq!(
+            (self.status, self.header("x-fc-status")),
+            (200, Some("200")),
+            "{self:?}"
+        );
+        self
+    }
+
+    /// Asserts a failure with the given status and `errorType`, and returns the JSON body.
+    pub fn assert_error(&self, status: u16, error_type: &str) -> serde_json::Value {
+        assert_eq!(self.status, status, "{self:?}");
+        assert_eq!(self.header("x-fc-status"), Some("404"), "{self:?}");
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/json"),
+            "{self:?}"
+        );
+        let json = self.json();
+        assert_eq!(json["errorType"], error_type, "{json}");
+        assert!(json["errorMessage"].is_string(), "{json}");
+        json
+    }
+}
+
+/// Builds a request.
+pub struct Req {
+    builder: hyper::http::request::Builder,
+}
+
+pub fn request(method: Method, path: &str) -> Req {
+    Req {
+        builder: Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "localhost"),
+    }
+}
+
+pub fn post(path: &str) -> Req {
+    request(Method::POST, path)
+}
+
+pub fn get(path: &str) -> Req {
+    request(Method::GET, path)
+}
+
+impl Req {
+    pub fn header(mut self, name: &str, value: &str) -> Req {
+        self.builder = self.builder.header(name, value);
+        self
+    }
+
+    pub fn control_path(self, path: &str) -> Req {
+        self.header("x-fc-control-path", path)
+    }
+
+    pub fn request_id(self, id: &str) -> Req {
+        self.header("x-fc-request-id", id)
+    }
+
+    pub fn body(self, body: impl Into<Bytes>) -> Request<Full<Bytes>> {
+        self.builder.body(Full::new(body.into())).unwrap()
+    }
+
+    pub fn empty(self) -> Request<Full<Bytes>> {
+        self.body(Bytes::new())
+    }
+}
+
+impl From<Req> for Request<Full<Bytes>> {
+    fn from(req: Req) -> Self {
+        req.empty()
+    }
+}
+
+/// Whether `line` is a user log line: `<UTC time with ms>Z <request id> [LEVEL] <message>`.
+pub fn is_log_line(line: &str, request_id: &str, level: &str, message: &str) -> bool {
+    let Some((time, rest)) = line.split_once(' ') else {
+        return false;
+    };
+    is_timestamp(time) && rest == format!("{request_id} [{level}] {message}")
+}
+
+/// `2026-11-21T08:00:00.123Z`.
+pub fn is_timestamp(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 24
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b'T',
+            13 | 16 => *c == b':',
+            19 => *c == b'.',
+            23 => *c == b'Z',
+            _ => c.is_ascii_digit(),
+        })
+}
