@@ -1,0 +1,138 @@
+//! Serving under real conditions: concurrency with panics, idle keep-alive connections,
+//! and SIGTERM during a call.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Conn, Server, post};
+use serde_json::json;
+
+const ERRORS: &str = env!("CARGO_BIN_EXE_errors");
+const HELLO: &str = env!("CARGO_BIN_EXE_hello");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_hundred_concurrent_calls_a_third_panicking_are_all_answered() {
+    let server = Server::start(ERRORS, &[]);
+    let mut calls = Vec::new();
+    for i in 0..200 {
+        let port = server.port;
+        calls.push(tokio::spawn(async move {
+            let mode = ["ok", "panic", "error"][i % 3];
+            let body = json!({"mode": mode}).to_string();
+            let mut conn = Conn::connect(port).await;
+            let reply = conn
+                .send(post("/invoke").request_id(&format!("c{i}")).body(body))
+                .await;
+            (mode, reply)
+        }));
+    }
+    let mut seen = [0; 3];
+    for call in calls {
+        let (mode, reply) = call.await.unwrap();
+        match mode {
+            "ok" => {
+                assert_eq!(reply.assert_ok().json(), json!("ok"));
+                seen[0] += 1;
+            }
+            "panic" => {
+                let json = reply.assert_error(404, "Panic");
+                assert_eq!(json["errorMessage"], "boom");
+                assert_eq!(json["stackTrace"][0]["label"], "errors::handler");
+                seen[1] += 1;
+            }
+            _ => {
+                reply.assert_error(404, "ValidationError");
+                seen[2] += 1;
+            }
+        }
+    }
+    assert_eq!(seen, [67, 67, 66]);
+    let stdout = server.stdout();
+    assert_eq!(stdout.matches("FC Invoke Start RequestId: c").count(), 200);
+    assert_eq!(
+        stdout
+            .matches(", Error: Unhandled function error\n")
+            .count(),
+        133
+    );
+}
+
+/// hyper closes idle connections after 30 s when a header-read timeout is armed; the
+/// runtime must not. A connection idle for 35 s then carries a POST that succeeds.
+#[tokio::test]
+async fn an_idle_keep_alive_connection_is_reused_after_35_seconds() {
+    let server = Server::start(HELLO, &[]);
+    let mut conn = server.connect().await;
+    conn.send(
+        post("/invoke")
+            .request_id("before")
+            .body(r#"{"key": "before"}"#),
+    )
+    .await
+    .assert_ok();
+    tokio::time::sleep(Duration::from_secs(35)).await;
+    assert!(!conn.is_closed(), "the server closed the idle connection");
+    let reply = conn
+        .send(
+            post("/invoke")
+                .request_id("after")
+                .body(r#"{"key": "after"}"#),
+        )
+        .await;
+    assert_eq!(reply.assert_ok().json(), json!("hello, after!"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_the_call_in_flight_finish_then_exits_0() {
+    let mut server = Server::start(ERRORS, &[]);
+    // An idle keep-alive connection must not hold the shutdown up.
+    let mut idle = server.connect().await;
+    idle.send(post("/invoke").body(r#"{"mode": "ok"}"#))
+        .await
+        .assert_ok();
+
+    let port = server.port;
+    let slow = tokio::spawn(async move {
+        let mut conn = Conn::connect(port).await;
+        let started = Instant::now();
+        let reply = conn
+            .send(
+                post("/invoke")
+                    .request_id("slow")
+                    .body(r#"{"mode": "sleep", "ms": 1500}"#),
+            )
+            .await;
+        (reply, started.elapsed())
+    });
+    server.wait_for_line(|l| l == "FC Invoke Start RequestId: slow");
+    server.signal(libc::SIGTERM);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // No new connections once the signal has arrived.
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "still accepting"
+    );
+    assert!(
+        server.is_running(),
+        "exited before the call in flight finished"
+    );
+
+    let (reply, elapsed) = slow.await.unwrap();
+    assert_eq!(reply.assert_ok().json(), json!("ok"));
+    assert!(elapsed >= Duration::from_millis(1500));
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(server.stdout().contains("FC Invoke End RequestId: slow\n"));
+}
+
+#[tokio::test]
+async fn sigint_on_an_idle_server_exits_0_at_once() {
+    let mut server = Server::start(HELLO, &[]);
+    let _idle = server.connect().await;
+    server.signal(libc::SIGINT);
+    let status = server.wait_exit(Duration::from_secs(5));
+    assert_eq!(status.code(), Some(0), "{status}");
+}
