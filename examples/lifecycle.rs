@@ -20,7 +20,8 @@ fn flag(name: &str) -> bool {
 fn initialize(ctx: Context) -> fc::Result<()> {
     let attempt = ATTEMPTS.fetch_add(1, Ordering::SeqCst) + 1;
     log::info!(
-        "initializer running, attempt {attempt}, request {}",
+        "initializer running ({:?}), attempt {attempt}, request {}",
+        ctx.kind(),
         ctx.request_id()
     );
     std::thread::sleep(Duration::from_millis(300));

@@ -85,7 +85,7 @@ async fn an_invoke_before_initialize_runs_the_initializer_first() {
             l,
             "first",
             "INFO",
-            "initializer running, attempt 1, request first"
+            "initializer running (Initialize), attempt 1, request first"
         )),
         "{stdout}"
     );

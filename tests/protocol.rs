@@ -155,6 +155,33 @@ async fn every_route_and_method() {
     server.send(post("/invoke").empty()).await.assert_ok();
 }
 
+#[tokio::test]
+async fn refused_requests_with_a_body_leave_the_connection_open() {
+    let server = Server::start(LIFECYCLE, &[]);
+    let mut conn = server.connect().await;
+    let body = "x".repeat(100_000);
+    conn.send(post("/nowhere").body(body.clone()))
+        .await
+        .assert_error(404, "NotFound");
+    conn.send(request(Method::PUT, "/invoke").body(body.clone()))
+        .await
+        .assert_error(405, "MethodNotAllowed");
+    conn.send(post("/x").control_path("/http-invoke").body(body.clone()))
+        .await
+        .assert_error(404, "NotFound");
+    conn.send(post("/initialize").body(body.clone()))
+        .await
+        .assert_ok();
+    conn.send(get("/pre-freeze").body(body)).await.assert_ok();
+    assert!(!conn.is_closed());
+    assert_eq!(
+        conn.send(post("/invoke").empty()).await.assert_ok().json(),
+        json!(1001)
+    );
+    let stdout = server.stdout();
+    assert!(stdout.lines().any(|l| is_log_line(l, "-", "WARN", "fc: no such route: POST /nowhere; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop")), "{stdout}");
+}
+
 fn all_headers() -> Vec<(&'static str, String)> {
     let baggage =
         base64::engine::general_purpose::STANDARD.encode(r#"{"tenant":"t-1","attempt":2}"#);

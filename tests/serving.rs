@@ -136,3 +136,30 @@ async fn sigint_on_an_idle_server_exits_0_at_once() {
     let status = server.wait_exit(Duration::from_secs(5));
     assert_eq!(status.code(), Some(0), "{status}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_waits_for_a_call_whose_caller_went_away() {
+    let mut server = Server::start(ERRORS, &[]);
+    let port = server.port;
+    let call = tokio::spawn(async move {
+        let mut conn = Conn::connect(port).await;
+        conn.send(
+            post("/invoke")
+                .request_id("gone")
+                .body(r#"{"mode": "sleep", "ms": 1000}"#),
+        )
+        .await
+    });
+    server.wait_for_line(|l| l == "FC Invoke Start RequestId: gone");
+    call.abort(); // the caller hangs up mid-call
+    let _ = call.await;
+    server.signal(libc::SIGTERM);
+    let status = server.wait_exit(Duration::from_secs(10));
+    assert_eq!(status.code(), Some(0), "{status}");
+    // The handler ran to its end before the process exited.
+    assert!(
+        server.stdout().contains("FC Invoke End RequestId: gone\n"),
+        "{}",
+        server.stdout()
+    );
+}

@@ -156,7 +156,17 @@ impl Context {
         Self::for_call(headers, CallKind::Invoke, Instant::now())
     }
 
-    pub(crate) fn for_call(headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
+    pub(crate) fn for_call(mut headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
+        // `HeaderMap`'s `Debug` shows sensitive values as `Sensitive`.
+        for name in [
+            "x-fc-access-key-secret",
+            "x-fc-security-token",
+            "authorization",
+        ] {
+            if let Some(value) = headers.get_mut(name) {
+                value.set_sensitive(true);
+            }
+        }
         Context {
             inner: Arc::new(Inner {
                 headers,
@@ -165,6 +175,15 @@ impl Context {
                 baggage: OnceLock::new(),
             }),
         }
+    }
+
+    /// This call's context, as seen by a call of another kind (the initializer that an
+    /// `/invoke` runs first).
+    pub(crate) fn with_kind(&self, kind: CallKind) -> Context {
+        if kind == self.kind() {
+            return self.clone();
+        }
+        Self::for_call(self.inner.headers.clone(), kind, self.inner.received)
     }
 
     /// The context of the call running on this thread (inside a handler or hook, and in
@@ -485,6 +504,13 @@ mod tests {
         assert!(!text.contains("TOPSECRET"));
         assert!(!text.contains("TOKENVALUE"));
         assert_eq!(c.credentials().access_key_secret(), Some("TOPSECRET"));
+        let headers = format!("{:?}", c.headers());
+        assert!(
+            headers.contains("KEYID")
+                && !headers.contains("TOPSECRET")
+                && !headers.contains("TOKENVALUE"),
+            "{headers}"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub(crate) const DESERIALIZE_ERROR_TYPE: &str = "DeserializeError";
 /// `errorType` of an output that cannot be serialized to JSON.
 pub(crate) const SERIALIZE_ERROR_TYPE: &str = "SerializeError";
 
-/// A boxed, sendable future.
-pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+/// A boxed, sendable future: what a [`Handler`] returns.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// What a call produced: the answer's body, or the failure.
 pub type Outcome = Result<Payload, FunctionError>;
@@ -178,9 +178,9 @@ pub trait IntoOutcome<M> {
 
 /// Marks the [`IntoOutcome`] implementation for plain outputs.
 #[doc(hidden)]
-pub enum Infallible {}
+pub enum Plain {}
 
-impl<P: IntoPayload> IntoOutcome<Infallible> for P {
+impl<P: IntoPayload> IntoOutcome<Plain> for P {
     fn into_outcome(self) -> Outcome {
         self.into_payload()
     }
@@ -220,7 +220,7 @@ impl<P: IntoPayload, E: IntoFunctionError<M>, M> IntoOutcome<M> for Result<P, E>
 )]
 pub trait Handler<Args>: Send + Sync + 'static {
     /// Runs the handler for one call.
-    fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static;
+    fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome>;
 }
 
 /// A sync function run on the blocking thread pool, so it never stalls the async workers.
@@ -264,7 +264,7 @@ macro_rules! impl_handler {
             $($arg: FromInvocation,)*
         {
             #[allow(non_snake_case, unused_variables)]
-            fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static {
+            fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
                 $(
                     let $arg = match $arg::from_invocation(&ctx, &body) {
                         Ok(value) => value,
@@ -272,7 +272,7 @@ macro_rules! impl_handler {
                     };
                 )*
                 let future = self($($arg),*);
-                Box::pin(async move { future.await.into_outcome() }) as BoxFuture<Outcome>
+                Box::pin(async move { future.await.into_outcome() })
             }
         }
 
@@ -280,26 +280,26 @@ macro_rules! impl_handler {
         where
             F: Fn($($arg),*) -> R + Send + Sync + 'static,
             R: IntoOutcome<M>,
-            $($arg: FromInvocation + Send + 'static,)*
+            $($arg: FromInvocation,)*
         {
             #[allow(non_snake_case, unused_variables)]
-            fn call(&self, ctx: Context, body: Bytes) -> impl Future<Output = Outcome> + Send + 'static {
-                $(
-                    let $arg = match $arg::from_invocation(&ctx, &body) {
-                        Ok(value) => value,
-                        Err(error) => return failed(error),
-                    };
-                )*
+            fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
                 let f = Arc::clone(&self.0);
+                // The arguments are built on the blocking thread too: parsing a large
+                // JSON input must not stall the async workers either.
                 let task = tokio::task::spawn_blocking(move || {
-                    panic::catch_sync(&ctx, move || f($($arg),*).into_outcome())
+                    let call_ctx = ctx.clone();
+                    panic::catch_sync(&ctx, move || {
+                        $(let $arg = $arg::from_invocation(&call_ctx, &body)?;)*
+                        f($($arg),*).into_outcome()
+                    })
                 });
                 Box::pin(async move {
                     match task.await {
                         Ok(result) => result.and_then(|outcome| outcome),
                         Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
                     }
-                }) as BoxFuture<Outcome>
+                })
             }
         }
     };
@@ -313,16 +313,7 @@ impl_handler!(A, B);
 pub(crate) type BoxHandler = Arc<dyn Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync>;
 
 pub(crate) fn boxed<H: Handler<Args>, Args>(handler: H) -> BoxHandler {
-    Arc::new(move |ctx, body| Box::pin(handler.call(ctx, body)))
-}
-
-/// Runs `handler` for one call as handler code: the call's context is current, and a panic
-/// anywhere in it (building the arguments included) becomes the call's failure.
-pub(crate) async fn run_guarded(handler: BoxHandler, ctx: Context, body: Bytes) -> Outcome {
-    let call_ctx = ctx.clone();
-    panic::Guarded::new(ctx, async move { handler(call_ctx, body).await })
-        .await
-        .and_then(|outcome| outcome)
+    Arc::new(move |ctx, body| handler.call(ctx, body))
 }
 
 #[cfg(test)]

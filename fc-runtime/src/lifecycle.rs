@@ -1,16 +1,64 @@
-//! The initializer's once-per-process semantics: it succeeds at most once, concurrent
-//! callers share one run and its result, a failure may be retried, and a call that
-//! arrives first runs it.
+//! The process's lifecycle: the initializer's once-per-process semantics (it succeeds at
+//! most once, concurrent callers share one run and its result, a failure may be retried,
+//! a call that arrives first runs it) and the tasks that shutdown waits for.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
-use crate::context::Context;
+use crate::context::{CallKind, Context};
 use crate::error::FunctionError;
-use crate::handler::{BoxHandler, Outcome, run_guarded};
+use crate::handler::{BoxHandler, Outcome};
+use crate::panic::Guarded;
+
+/// The calls under way, which a graceful shutdown waits for: a call keeps running when
+/// its caller goes away, and the process must not exit under it.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    running: AtomicUsize,
+    idle: Notify,
+}
+
+impl Tasks {
+    /// Runs `future` as a task of its own, counted until it ends.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        let done = Done(Arc::clone(self));
+        tokio::spawn(async move {
+            let _done = done;
+            future.await
+        })
+    }
+
+    /// Completes once no call is under way.
+    pub(crate) async fn wait_idle(&self) {
+        loop {
+            let notified = self.idle.notified();
+            if self.running.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// Counts a task out when it ends, however it ends.
+struct Done(Arc<Tasks>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
 
 /// The initializer hook and whether it has succeeded.
 pub(crate) struct Initializer {
@@ -45,10 +93,10 @@ impl Initializer {
         self.done.load(Ordering::Acquire)
     }
 
-    /// Runs the initializer unless it has succeeded, or waits for the run under way.
+    /// Runs the initializer unless it has succeeded, or joins the run under way.
     ///
     /// The run is a task of its own: a caller that goes away does not cancel it.
-    pub(crate) async fn ensure(self: &Arc<Self>, ctx: &Context) -> Initialized {
+    pub(crate) async fn ensure(self: &Arc<Self>, ctx: &Context, tasks: &Arc<Tasks>) -> Initialized {
         let Some(hook) = &self.hook else {
             return Initialized::Already;
         };
@@ -62,17 +110,19 @@ impl Initializer {
                 None => {
                     let (sender, receiver) = watch::channel(None);
                     *running = Some(receiver.clone());
-                    let ctx = ctx.clone();
-                    let hook = Arc::clone(hook);
-                    let this = Arc::clone(self);
-                    tokio::spawn(async move {
-                        let outcome = run_guarded(hook, ctx, Bytes::new()).await;
-                        let mut running = this.running.lock().unwrap_or_else(|e| e.into_inner());
-                        if outcome.is_ok() {
-                            this.done.store(true, Ordering::Release);
-                        }
-                        *running = None;
-                        let _ = sender.send(Some(outcome));
+                    let publish = Publish {
+                        initializer: Arc::clone(self),
+                        sender,
+                        outcome: None,
+                    };
+                    let (hook, ctx, tasks) = (
+                        Arc::clone(hook),
+                        ctx.with_kind(CallKind::Initialize),
+                        Arc::clone(tasks),
+                    );
+                    tasks.spawn(async move {
+                        let mut publish = publish;
+                        publish.outcome = Some(Guarded::new(hook, ctx, Bytes::new()).await);
                     });
                     receiver
                 }
@@ -82,6 +132,30 @@ impl Initializer {
             Ok(outcome) => Initialized::Ran(outcome.clone().unwrap_or_else(|| Err(lost()))),
             Err(_) => Initialized::Ran(Err(lost())),
         }
+    }
+}
+
+/// Publishes a run's outcome to everyone waiting for it when the run's task ends,
+/// however it ends, and clears the way for the next run.
+struct Publish {
+    initializer: Arc<Initializer>,
+    sender: watch::Sender<Option<Outcome>>,
+    outcome: Option<Outcome>,
+}
+
+impl Drop for Publish {
+    fn drop(&mut self) {
+        let outcome = self.outcome.take().unwrap_or_else(|| Err(lost()));
+        let mut running = self
+            .initializer
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if outcome.is_ok() {
+            self.initializer.done.store(true, Ordering::Release);
+        }
+        *running = None;
+        let _ = self.sender.send(Some(outcome));
     }
 }
 

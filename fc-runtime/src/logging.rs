@@ -38,6 +38,9 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// What stands for the request id in a line outside a call, or of a call without one.
+const NO_REQUEST_ID: &str = "-";
+
 /// Writes one whole line to stdout; a closed stdout is ignored.
 pub(crate) fn write_line(line: &str) {
     let mut out = std::io::stdout().lock();
@@ -70,6 +73,11 @@ pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
 pub(crate) fn failure(request_id: &str, error: &FunctionError) {
     let json = error.to_json();
     let json = String::from_utf8_lossy(&json);
+    let request_id = if request_id.is_empty() {
+        NO_REQUEST_ID
+    } else {
+        request_id
+    };
     write_line(&format!(
         "{} {request_id} [ERROR] {json}\n",
         format_timestamp(SystemTime::now())
@@ -97,10 +105,10 @@ fn user_line(
 ) -> String {
     let time = format_timestamp(SystemTime::now());
     let level = level_name(level);
-    match request_id {
-        Some(id) => format!("{time} {id} [{level}] {message}\n"),
-        None => format!("{time} [{level}] {message}\n"),
-    }
+    let id = request_id
+        .filter(|id| !id.is_empty())
+        .unwrap_or(NO_REQUEST_ID);
+    format!("{time} {id} [{level}] {message}\n")
 }
 
 /// The logger behind the `log` facade (and `tracing`, when the program sets no
@@ -168,5 +176,7 @@ mod tests {
             line.len(),
             "2020-03-13T04:06:49.099Z r-1 [WARN] careful\n".len()
         );
+        assert!(user_line(log::Level::Info, None, &"x").ends_with("Z - [INFO] x\n"));
+        assert!(user_line(log::Level::Info, Some(""), &"x").ends_with("Z - [INFO] x\n"));
     }
 }

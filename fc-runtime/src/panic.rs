@@ -10,8 +10,11 @@ use std::pin::Pin;
 use std::sync::Once;
 use std::task::{Context as TaskContext, Poll};
 
+use bytes::Bytes;
+
 use crate::context::{self, Context};
 use crate::error::{FunctionError, StackFrame};
+use crate::handler::{BoxFuture, BoxHandler, Outcome};
 
 /// `errorType` of a panic.
 pub(crate) const PANIC_ERROR_TYPE: &str = "Panic";
@@ -77,44 +80,70 @@ impl Drop for CatchingGuard {
 /// Runs `f` as handler code of the call `ctx`: its panics become a [`FunctionError`].
 pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, FunctionError> {
     let _current = context::enter(ctx);
-    let _catching = CatchingGuard::enter();
+    let catching = CatchingGuard::enter();
+    if !catching.previous {
+        // Forget what an earlier panic left (one the user's code caught itself, say), so
+        // that a panic which does not reach the hook (`resume_unwind`) is not reported
+        // with another panic's location.
+        let _ = CAPTURED.try_with(|c| c.take());
+    }
     catch_unwind(AssertUnwindSafe(f)).map_err(report)
 }
 
-/// A future that runs as handler code of one call: the call's context is current while it
-/// is polled, and a panic in it completes it with a [`FunctionError`].
-pub(crate) struct Guarded<F> {
-    future: Option<Pin<Box<F>>>,
+/// A handler's call that runs as handler code: the call's context is current while it is
+/// polled, and a panic in it — in building its arguments too — completes it with a
+/// [`FunctionError`].
+pub(crate) struct Guarded {
+    state: State,
     ctx: Context,
 }
 
-impl<F> Guarded<F> {
-    pub(crate) fn new(ctx: Context, future: F) -> Self {
+enum State {
+    Start(BoxHandler, Bytes),
+    Running(BoxFuture<Outcome>),
+    Done,
+}
+
+impl Guarded {
+    pub(crate) fn new(handler: BoxHandler, ctx: Context, body: Bytes) -> Self {
         Guarded {
-            future: Some(Box::pin(future)),
+            state: State::Start(handler, body),
             ctx,
         }
     }
 }
 
-impl<F: Future> Future for Guarded<F> {
-    type Output = Result<F::Output, FunctionError>;
+impl Future for Guarded {
+    type Output = Outcome;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Outcome> {
         let this = self.get_mut();
-        let Some(future) = this.future.as_mut() else {
-            return Poll::Ready(Err(FunctionError::new(
-                PANIC_ERROR_TYPE,
-                "polled after a panic",
-            )));
-        };
-        match catch_sync(&this.ctx, || future.as_mut().poll(cx)) {
+        let ctx = &this.ctx;
+        let state = &mut this.state;
+        let result = catch_sync(ctx, || {
+            if matches!(state, State::Start(..))
+                && let State::Start(handler, body) = std::mem::replace(state, State::Done)
+            {
+                *state = State::Running(handler(ctx.clone(), body));
+            }
+            match state {
+                State::Running(future) => future.as_mut().poll(cx),
+                _ => Poll::Ready(Err(FunctionError::new(
+                    PANIC_ERROR_TYPE,
+                    "polled after completion",
+                ))),
+            }
+        });
+        match result {
             Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(output)) => Poll::Ready(Ok(output)),
+            Ok(Poll::Ready(outcome)) => {
+                this.state = State::Done;
+                Poll::Ready(outcome)
+            }
             Err(error) => {
                 // Drop the panicked future as handler code too: its destructors may panic.
-                let future = this.future.take();
-                let _ = catch_sync(&this.ctx, move || drop(future));
+                let state = std::mem::replace(&mut this.state, State::Done);
+                let _ = catch_sync(&this.ctx, move || drop(state));
                 Poll::Ready(Err(error))
             }
         }
@@ -123,8 +152,10 @@ impl<F: Future> Future for Guarded<F> {
 
 /// The report of a caught panic with `payload`, using what the hook captured.
 fn report(payload: Box<dyn Any + Send>) -> FunctionError {
-    let message = payload_message(&*payload);
-    // The payload may itself panic on drop; keep it from unwinding out of here.
+    // The payload's `Display` (an `fc::Error` payload) and `Drop` are user code: keep
+    // their panics from unwinding out of here.
+    let message = catch_unwind(AssertUnwindSafe(|| payload_message(&*payload)))
+        .unwrap_or_else(|_| "panicked, and formatting the panic's payload panicked too".to_owned());
     let _ = catch_unwind(AssertUnwindSafe(move || drop(payload)));
     let captured = CAPTURED.try_with(|c| c.take()).ok().flatten();
     let frames = match captured {
@@ -281,6 +312,8 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
             })
         })
         .collect();
+    // `f::{{closure}}` and `f` (an async fn's body and its caller) read the same.
+    frames.dedup_by(|b, a| a.label == b.label && (b.path.is_none() || a.path == b.path));
     let here = clean_path(file);
     match frames.first_mut() {
         Some(first) if first.path.is_none() => {
@@ -366,5 +399,43 @@ mod tests {
             non_string.message(),
             "panicked with a payload that is not a string"
         );
+    }
+
+    #[test]
+    fn a_panic_that_skips_the_hook_is_not_given_another_panics_location() {
+        install_hook();
+        let ctx = Context::default();
+        // User code that catches a panic of its own leaves a capture behind…
+        let inner = catch_sync(&ctx, || {
+            std::panic::catch_unwind(|| panic!("caught by the user")).is_err()
+        });
+        assert!(inner.unwrap());
+        // …which a later `resume_unwind` (no hook) must not be reported with.
+        let error =
+            catch_sync(&ctx, || std::panic::resume_unwind(Box::new("resumed"))).unwrap_err();
+        assert_eq!(error.message(), "resumed");
+        assert_eq!(error.stack_trace(), Some(&[][..]));
+    }
+
+    #[test]
+    fn a_payload_whose_display_panics_is_still_reported() {
+        #[derive(Debug)]
+        struct Loud;
+        impl std::fmt::Display for Loud {
+            fn fmt(&self, _: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                panic!("display panicked")
+            }
+        }
+        impl std::error::Error for Loud {}
+        install_hook();
+        let ctx = Context::default();
+        let error =
+            catch_sync(&ctx, || std::panic::panic_any(crate::Error::from(Loud))).unwrap_err();
+        assert_eq!(
+            error.message(),
+            "panicked, and formatting the panic's payload panicked too"
+        );
+        // And the process goes on catching panics.
+        assert!(catch_sync(&ctx, || panic!("again")).is_err());
     }
 }

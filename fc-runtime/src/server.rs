@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -19,10 +20,10 @@ use tokio::net::TcpListener;
 
 use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
-use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed, run_guarded};
-use crate::lifecycle::{Initialized, Initializer};
+use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
+use crate::lifecycle::{Initialized, Initializer, Tasks};
 use crate::logging;
-use crate::panic;
+use crate::panic::{self, Guarded};
 
 /// The port used when neither `FC_CUSTOM_LISTEN_PORT` nor `FC_SERVER_PORT` is set.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -172,11 +173,14 @@ impl Runtime {
     /// Serves on `0.0.0.0` at [`listen_port`](Self::listen_port) until SIGTERM or SIGINT,
     /// then lets the calls in flight finish. For programs that run their own tokio runtime.
     pub async fn serve(self) -> io::Result<()> {
+        // Listen for the signals before binding: once the port accepts, the platform may
+        // send SIGTERM at any time.
+        let shutdown = shutdown_signal()?;
         let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, self.listen_port()));
         let listener = TcpListener::bind(address).await.map_err(|e| {
             io::Error::new(e.kind(), format!("fc: cannot listen on {address}: {e}"))
         })?;
-        self.serve_with_shutdown(listener, shutdown_signal()).await
+        self.serve_with_shutdown(listener, shutdown).await
     }
 
     /// Serves on `listener` until `shutdown` completes, then lets the calls in flight
@@ -229,16 +233,21 @@ impl Runtime {
             let shared = Arc::clone(&shared);
             let service = service_fn(move |request| {
                 let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(shared.handle(request).await) }
+                async move { Ok::<_, Infallible>(Shared::handle(shared, request).await) }
             });
             let connection =
                 graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
             tokio::spawn(async move {
-                let _ = connection.await;
+                if let Err(error) = connection.await {
+                    log::debug!("fc: connection ended with an error: {error}");
+                }
             });
         }
         drop(listener);
+        // Idle connections close now; those with a call in flight once it is answered.
         graceful.shutdown().await;
+        // Calls whose caller went away still run to their end.
+        shared.tasks.wait_idle().await;
         Ok(())
     }
 
@@ -257,6 +266,7 @@ impl Runtime {
             pre_freeze: self.pre_freeze,
             pre_stop: self.pre_stop,
             body_limit: self.body_limit,
+            tasks: Arc::new(Tasks::default()),
         }
     }
 }
@@ -268,22 +278,17 @@ fn port_from_env() -> u16 {
         .unwrap_or(DEFAULT_PORT)
 }
 
-/// Completes on SIGTERM or SIGINT.
-async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        let mut term = signal(SignalKind::terminate()).ok();
-        let mut int = signal(SignalKind::interrupt()).ok();
+/// Registers for SIGTERM and SIGINT now; the future completes on either.
+fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
         tokio::select! {
-            Some(()) = async { term.as_mut()?.recv().await } => {}
-            Some(()) = async { int.as_mut()?.recv().await } => {}
+            _ = term.recv() => {}
+            _ = int.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
+    })
 }
 
 /// Where a request goes.
@@ -324,105 +329,107 @@ struct Shared {
     pre_freeze: Option<BoxHandler>,
     pre_stop: Option<BoxHandler>,
     body_limit: usize,
+    tasks: Arc<Tasks>,
 }
 
 impl Shared {
-    async fn handle(&self, request: Request<Incoming>) -> Response<Body> {
+    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
         let received = Instant::now();
-        let kind = match route(&request) {
-            Route::Call(kind) => kind,
-            Route::Http => {
-                let error = FunctionError::new(
-                    "NotFound",
-                    "this function serves events: no HTTP function is registered",
+        let route = route(&request);
+        let (parts, body) = request.into_parts();
+        let kind = match route {
+            Route::Call(kind) if parts.method == expected_method(kind) => kind,
+            Route::Call(kind) => {
+                let expected = expected_method(kind);
+                let message = format!(
+                    "{} is served for {expected} only, not {}",
+                    parts.uri.path(),
+                    parts.method
                 );
-                return self.reject(&request, error);
+                let error = FunctionError::new("MethodNotAllowed", message).with_status(405);
+                let mut response = reject(&parts.headers, body, error);
+                let allow = if expected == Method::POST {
+                    "POST"
+                } else {
+                    "GET"
+                };
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+                return response;
+            }
+            Route::Http => {
+                let message = "this function serves events: no HTTP function is registered";
+                return reject(
+                    &parts.headers,
+                    body,
+                    FunctionError::new("NotFound", message),
+                );
             }
             Route::NotFound => {
-                let error = FunctionError::new(
-                    "NotFound",
-                    format!(
-                        "no such route: {} {}; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop",
-                        request.method(),
-                        request.uri().path()
-                    ),
+                let message = format!(
+                    "no such route: {} {}; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop",
+                    parts.method,
+                    parts.uri.path()
                 );
-                return self.reject(&request, error);
+                return reject(
+                    &parts.headers,
+                    body,
+                    FunctionError::new("NotFound", message),
+                );
             }
         };
-        let expected = expected_method(kind);
-        if request.method() != expected {
-            let error = FunctionError::new(
-                "MethodNotAllowed",
-                format!(
-                    "{} is served for {expected} only, not {}",
-                    request.uri().path(),
-                    request.method()
-                ),
-            )
-            .with_status(405);
-            let mut response = self.reject(&request, error);
-            let allow = if expected == Method::POST {
-                "POST"
-            } else {
-                "GET"
-            };
-            response
-                .headers_mut()
-                .insert(header::ALLOW, HeaderValue::from_static(allow));
-            return response;
-        }
-        let (parts, body) = request.into_parts();
         let ctx = Context::for_call(parts.headers, kind, received);
+        // The call is a task of its own: a caller that goes away does not cancel it half-way
+        // (its handler runs to the end, its lines are logged), and shutdown waits for it.
+        let shared = Arc::clone(&self);
+        let call = self
+            .tasks
+            .spawn(async move { shared.call(kind, ctx, body).await });
+        call.await.unwrap_or_else(|error| {
+            failure_response(&FunctionError::new(
+                "Cancelled",
+                format!("the call did not finish: {error}"),
+            ))
+        })
+    }
+
+    async fn call(&self, kind: CallKind, ctx: Context, body: Incoming) -> Response<Body> {
         match kind {
-            CallKind::Invoke => {
-                let content_length = parts_content_length(&ctx);
-                self.invoke(ctx, content_length, body).await
+            CallKind::Invoke => self.invoke(ctx, body).await,
+            CallKind::Initialize => {
+                discard(body);
+                self.initialize(ctx).await
             }
-            CallKind::Initialize => self.initialize(ctx).await,
-            CallKind::PreFreeze => self.hook(ctx, self.pre_freeze.clone(), "pre-freeze").await,
-            CallKind::PreStop => self.hook(ctx, self.pre_stop.clone(), "pre-stop").await,
+            CallKind::PreFreeze | CallKind::PreStop => {
+                discard(body);
+                let hook = if kind == CallKind::PreFreeze {
+                    &self.pre_freeze
+                } else {
+                    &self.pre_stop
+                };
+                self.hook(ctx, hook.as_ref()).await
+            }
         }
     }
 
-    /// A request that is not a call: answered with the JSON error, logged as a warning.
-    fn reject(&self, request: &Request<Incoming>, error: FunctionError) -> Response<Body> {
-        let request_id = request
-            .headers()
-            .get("x-fc-request-id")
-            .and_then(|v| v.to_str().ok());
-        logging::runtime_line(
-            log::Level::Warn,
-            request_id,
-            &format!("fc: {}", error.message()),
-        );
-        failure_response(&error)
-    }
-
-    async fn invoke(
-        &self,
-        ctx: Context,
-        content_length: Option<u64>,
-        body: Incoming,
-    ) -> Response<Body> {
+    async fn invoke(&self, ctx: Context, body: Incoming) -> Response<Body> {
         let id = ctx.request_id();
         logging::call_start(CallKind::Invoke, id);
-        let outcome = self.run_invoke(&ctx, content_length, body).await;
-        let response = self.finish(&ctx, outcome);
+        let outcome = self.run_invoke(&ctx, body).await;
+        let response = finish(&ctx, outcome);
         logging::call_end(CallKind::Invoke, id, response.status() != StatusCode::OK);
         response
     }
 
-    async fn run_invoke(
-        &self,
-        ctx: &Context,
-        content_length: Option<u64>,
-        body: Incoming,
-    ) -> Outcome {
+    async fn run_invoke(&self, ctx: &Context, body: Incoming) -> Outcome {
+        let content_length = ctx
+            .header("content-length")
+            .and_then(|v| v.trim().parse().ok());
         let body = read_body(body, content_length, self.body_limit).await?;
         if !self.initializer.is_done() {
             logging::call_start(CallKind::Initialize, ctx.request_id());
-            let result = match self.initializer.ensure(ctx).await {
+            let result = match self.initializer.ensure(ctx, &self.tasks).await {
                 Initialized::Already => Ok(()),
                 Initialized::Ran(outcome) => outcome.map(drop),
             };
@@ -435,7 +442,7 @@ impl Shared {
                 "no event handler is registered",
             ));
         };
-        spawn_guarded(Arc::clone(handler), ctx.clone(), body).await
+        Guarded::new(Arc::clone(handler), ctx.clone(), body).await
     }
 
     async fn initialize(&self, ctx: Context) -> Response<Body> {
@@ -444,11 +451,11 @@ impl Shared {
         }
         let id = ctx.request_id();
         logging::call_start(CallKind::Initialize, id);
-        let outcome = match self.initializer.ensure(&ctx).await {
+        let outcome = match self.initializer.ensure(&ctx, &self.tasks).await {
             Initialized::Already => Ok(Payload::empty()),
             Initialized::Ran(outcome) => outcome,
         };
-        let response = self.finish(&ctx, outcome);
+        let response = finish(&ctx, outcome);
         logging::call_end(
             CallKind::Initialize,
             id,
@@ -457,50 +464,51 @@ impl Shared {
         response
     }
 
-    async fn hook(&self, ctx: Context, hook: Option<BoxHandler>, name: &str) -> Response<Body> {
+    async fn hook(&self, ctx: Context, hook: Option<&BoxHandler>) -> Response<Body> {
         let Some(hook) = hook else {
+            let name = if ctx.kind() == CallKind::PreFreeze {
+                "pre-freeze"
+            } else {
+                "pre-stop"
+            };
             return not_registered(&ctx, name);
         };
         let id = ctx.request_id();
         logging::call_start(ctx.kind(), id);
-        let outcome = spawn_guarded(hook, ctx.clone(), Bytes::new()).await;
-        let response = self.finish(&ctx, outcome);
+        let outcome = Guarded::new(Arc::clone(hook), ctx.clone(), Bytes::new()).await;
+        let response = finish(&ctx, outcome);
         logging::call_end(ctx.kind(), id, response.status() != StatusCode::OK);
         response
     }
+}
 
-    /// The answer to a call; a failure is logged.
-    fn finish(&self, ctx: &Context, outcome: Outcome) -> Response<Body> {
-        match outcome {
-            Ok(payload) => success_response(payload),
-            Err(error) => {
-                logging::failure(ctx.request_id(), &error);
-                failure_response(&error)
-            }
+/// A request that is not a call: answered with the JSON error, logged as a warning.
+fn reject(headers: &http::HeaderMap, body: Incoming, error: FunctionError) -> Response<Body> {
+    discard(body);
+    let request_id = headers.get("x-fc-request-id").and_then(|v| v.to_str().ok());
+    logging::runtime_line(
+        log::Level::Warn,
+        request_id,
+        &format!("fc: {}", error.message()),
+    );
+    failure_response(&error)
+}
+
+/// The answer to a call; a failure is logged.
+fn finish(ctx: &Context, outcome: Outcome) -> Response<Body> {
+    match outcome {
+        Ok(payload) => success_response(payload),
+        Err(error) => {
+            logging::failure(ctx.request_id(), &error);
+            failure_response(&error)
         }
-    }
-}
-
-fn parts_content_length(ctx: &Context) -> Option<u64> {
-    ctx.header("content-length")?.trim().parse().ok()
-}
-
-/// Runs the handler as a task of its own: a caller that goes away does not cancel it
-/// half-way, and its panics are caught.
-async fn spawn_guarded(handler: BoxHandler, ctx: Context, body: Bytes) -> Outcome {
-    match tokio::spawn(run_guarded(handler, ctx, body)).await {
-        Ok(outcome) => outcome,
-        Err(error) => Err(FunctionError::new(
-            "Cancelled",
-            format!("the call did not finish: {error}"),
-        )),
     }
 }
 
 /// Reads a request body of at most `limit` bytes, refusing a larger one as soon as it is
 /// known to be larger (from `Content-Length`, or while reading).
 async fn read_body(
-    body: Incoming,
+    mut body: Incoming,
     content_length: Option<u64>,
     limit: usize,
 ) -> Result<Bytes, FunctionError> {
@@ -515,8 +523,7 @@ async fn read_body(
         discard(body);
         return Err(too_large());
     }
-    let mut body = body;
-    let mut collected = bytes::BytesMut::new();
+    let mut collected = bytes::BytesMut::with_capacity(content_length.unwrap_or(0) as usize);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             FunctionError::new("BadRequest", format!("cannot read the request body: {e}"))
@@ -527,16 +534,23 @@ async fn read_body(
                 discard(body);
                 return Err(too_large());
             }
+            if collected.is_empty() && content_length.is_none() {
+                collected.reserve(data.len());
+            }
             collected.extend_from_slice(&data);
         }
     }
     Ok(collected.freeze())
 }
 
-/// Reads and drops the rest of a refused body (at most [`DISCARD_LIMIT`] bytes, for at
-/// most [`DISCARD_TIME`]) while the answer goes out, so that a client still sending it
-/// reads the answer instead of a reset connection, and the connection can be reused.
+/// Reads and drops the rest of a body that is not used (at most [`DISCARD_LIMIT`] bytes,
+/// for at most [`DISCARD_TIME`]) while the answer goes out, so that a client still
+/// sending it reads the answer instead of a reset connection, and the connection stays
+/// open for the next call.
 fn discard(mut body: Incoming) {
+    if body.is_end_stream() {
+        return;
+    }
     tokio::spawn(async move {
         let drain = async {
             let mut seen = 0usize;
@@ -551,9 +565,9 @@ fn discard(mut body: Incoming) {
     });
 }
 
-/// How much of a refused body is read and dropped before the connection is closed.
+/// How much of an unused body is read and dropped before the connection is closed.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
-/// How long a refused body is read and dropped before the connection is closed.
+/// How long an unused body is read and dropped before the connection is closed.
 const DISCARD_TIME: Duration = Duration::from_secs(30);
 
 /// A hook the program did not register: 200 with an empty body, and one line saying so.

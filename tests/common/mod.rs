@@ -85,9 +85,20 @@ impl Server {
         }
     }
 
-    /// Everything the process has printed on stdout so far.
+    /// Everything the process has printed on stdout so far. The runtime writes a call's
+    /// lines before it answers, but they reach this side through a pipe and a reader
+    /// thread: wait until nothing new has arrived for 100 ms.
     pub fn stdout(&self) -> String {
-        self.stdout.lock().unwrap().clone()
+        let started = Instant::now();
+        let mut seen = self.stdout.lock().unwrap().clone();
+        loop {
+            std::thread::sleep(Duration::from_millis(100));
+            let now = self.stdout.lock().unwrap().clone();
+            if now == seen || started.elapsed() > Duration::from_secs(5) {
+                return now;
+            }
+            seen = now;
+        }
     }
 
     /// Everything the process has printed on stderr so far.
@@ -99,7 +110,8 @@ impl Server {
     pub fn wait_for_line(&self, f: impl Fn(&str) -> bool) -> String {
         let started = Instant::now();
         loop {
-            if let Some(line) = self.stdout().lines().find(|l| f(l)) {
+            let stdout = self.stdout.lock().unwrap().clone();
+            if let Some(line) = stdout.lines().find(|l| f(l)) {
                 return line.to_owned();
             }
             assert!(
