@@ -208,11 +208,13 @@ impl<P: IntoPayload, E: IntoFunctionError<M>, M> IntoOutcome<M> for Result<P, E>
 ///     Ok(Json(order.id))
 /// }
 /// fn sync_one(Json(order): Json<Order>) -> Json<u64> { Json(order.id) }
+/// async fn local_error() -> Result<(), Box<dyn std::error::Error>> { Err("no".into()) }
 ///
 /// fc::Runtime::new().handler(none);
 /// fc::Runtime::new().handler(bytes);
 /// fc::Runtime::new().handler(both);
 /// fc::Runtime::new().handler(fc::blocking(sync_one));
+/// fc::Runtime::new().handler(local_error);
 /// ```
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot serve Function Compute calls",
