@@ -1,9 +1,9 @@
-//! `context`: a sync handler that answers with everything its `Context` holds, as JSON.
+//! `context`: a sync handler (it runs on the blocking pool) that answers with everything its `Context` holds, as JSON.
 //! Input `{"panic": "message"}` makes it panic with that message.
 
 use std::collections::BTreeMap;
 
-use fc::{Context, Json};
+use fc::Context;
 use serde::{Deserialize, Serialize};
 
 #[derive(Deserialize, Default)]
@@ -41,13 +41,14 @@ struct Report {
     debug: String,
 }
 
-fn report(ctx: Context, Json(input): Json<Option<Input>>) -> Json<Report> {
+#[fc::handler]
+fn report(ctx: &Context, input: Option<Input>) -> Report {
     if let Some(message) = input.unwrap_or_default().panic {
         panic!("{message}");
     }
     let owned = |v: Option<&str>| v.map(str::to_owned);
     let credentials = ctx.credentials();
-    Json(Report {
+    Report {
         request_id: ctx.request_id().to_owned(),
         access_key_id: owned(credentials.access_key_id()),
         has_access_key_secret: credentials.access_key_secret().is_some(),
@@ -74,9 +75,9 @@ fn report(ctx: Context, Json(input): Json<Option<Input>>) -> Json<Report> {
         pre_stop_handler: owned(ctx.pre_stop_handler()),
         remaining_time_ms: ctx.remaining_time().map(|d| d.as_millis()),
         debug: format!("{ctx:?}"),
-    })
+    }
 }
 
 fn main() -> std::io::Result<()> {
-    fc::Runtime::new().handler(fc::blocking(report)).run()
+    fc::run()
 }

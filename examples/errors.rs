@@ -8,7 +8,6 @@
 use std::fmt;
 use std::time::Duration;
 
-use fc::Json;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -31,26 +30,23 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
-async fn handler(
-    Json(input): Json<Input>,
-) -> Result<Json<&'static str>, Box<dyn std::error::Error + Send + Sync>> {
+#[fc::handler]
+async fn handler(input: Input) -> Result<&'static str, Box<dyn std::error::Error + Send + Sync>> {
     match input.mode.as_str() {
-        "ok" => Ok(Json("ok")),
+        "ok" => Ok("ok"),
         "error" => Err(ValidationError { mode: input.mode }.into()),
         "panic" => panic!("boom"),
         "panic_any" => std::panic::panic_any(42_u32),
         "sleep" => {
             tokio::time::sleep(Duration::from_millis(input.ms)).await;
-            Ok(Json("ok"))
+            Ok("ok")
         }
-        "anyhow" => Err(anyhow::Error::new(ValidationError { mode: input.mode })
-            .context("checking the input")
-            .into()),
+        "anyhow" => Err(anyhow::Error::new(ValidationError { mode: input.mode }).context("checking the input").into()),
         "explicit" => Err(fc::Error::new("QuotaExceeded", "too many calls").into()),
         _ => Err(format!("unknown mode `{}`", input.mode).into()),
     }
 }
 
 fn main() -> std::io::Result<()> {
-    fc::Runtime::new().handler(handler).run()
+    fc::run()
 }

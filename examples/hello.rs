@@ -1,6 +1,5 @@
 //! `hello`: input `{"key": "value"}`, output the JSON string `"hello, value!"`.
 
-use fc::{Context, Json};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -8,15 +7,12 @@ struct Event {
     key: String,
 }
 
-async fn hello(ctx: Context, Json(event): Json<Event>) -> Json<String> {
-    log::info!(
-        "saying hello to {} in {}",
-        event.key,
-        ctx.function_name().unwrap_or("a local function")
-    );
-    Json(format!("hello, {}!", event.key))
+#[fc::handler]
+async fn hello(ctx: &fc::Context, event: Event) -> String {
+    log::info!("saying hello to {} in {}", event.key, ctx.function_name().unwrap_or("a local function"));
+    format!("hello, {}!", event.key)
 }
 
 fn main() -> std::io::Result<()> {
-    fc::Runtime::new().handler(hello).run()
+    fc::run()
 }

@@ -1,5 +1,6 @@
 //! `lifecycle`: the initializer sets a counter to 1000; each call adds 1 and returns the
-//! counter; the pre-freeze and pre-stop hooks log a line each.
+//! counter; the pre-freeze and pre-stop hooks log a line each. All four attributes, sync
+//! and async.
 //!
 //! For the tests, `LIFECYCLE_FLAKY_INIT=1` makes the initializer panic on its first
 //! attempt and fail on its second, and `LIFECYCLE_PANIC_HOOKS=1` makes both hooks panic.
@@ -7,7 +8,7 @@
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::time::Duration;
 
-use fc::{Context, Json};
+use fc::Context;
 
 static COUNTER: AtomicI64 = AtomicI64::new(0);
 static ATTEMPTS: AtomicU32 = AtomicU32::new(0);
@@ -16,24 +17,17 @@ fn flag(name: &str) -> bool {
     std::env::var(name).is_ok_and(|v| v == "1")
 }
 
-/// A sync initializer: it may block (here, to make concurrent calls overlap it).
-fn initialize(ctx: Context) -> fc::Result<()> {
+/// A sync initializer: it runs on the blocking pool, so it may block (here, to make
+/// concurrent calls overlap it).
+#[fc::initializer]
+fn initialize(ctx: &Context) -> fc::Result<()> {
     let attempt = ATTEMPTS.fetch_add(1, Ordering::SeqCst) + 1;
-    log::info!(
-        "initializer running ({:?}), attempt {attempt}, request {}",
-        ctx.kind(),
-        ctx.request_id()
-    );
+    log::info!("initializer running ({:?}), attempt {attempt}, request {}", ctx.kind(), ctx.request_id());
     std::thread::sleep(Duration::from_millis(300));
     if flag("LIFECYCLE_FLAKY_INIT") {
         match attempt {
             1 => panic!("initializer panicked on attempt 1"),
-            2 => {
-                return Err(fc::Error::new(
-                    "InitError",
-                    "initializer failed on attempt 2",
-                ));
-            }
+            2 => return Err(fc::Error::new("InitError", "initializer failed on attempt 2")),
             _ => {}
         }
     }
@@ -41,21 +35,20 @@ fn initialize(ctx: Context) -> fc::Result<()> {
     Ok(())
 }
 
-async fn count() -> Json<i64> {
-    Json(COUNTER.fetch_add(1, Ordering::SeqCst) + 1)
+#[fc::handler]
+async fn count() -> i64 {
+    COUNTER.fetch_add(1, Ordering::SeqCst) + 1
 }
 
-fn pre_freeze(ctx: Context) {
-    log::info!(
-        "pre-freeze: counter is {} for {}",
-        COUNTER.load(Ordering::SeqCst),
-        ctx.request_id()
-    );
+#[fc::pre_freeze]
+fn pre_freeze(ctx: &Context) {
+    log::info!("pre-freeze: counter is {} for {}", COUNTER.load(Ordering::SeqCst), ctx.request_id());
     if flag("LIFECYCLE_PANIC_HOOKS") {
         panic!("pre-freeze panicked");
     }
 }
 
+#[fc::pre_stop]
 async fn pre_stop() -> fc::Result<()> {
     tracing::info!("pre-stop: counter is {}", COUNTER.load(Ordering::SeqCst));
     if flag("LIFECYCLE_PANIC_HOOKS") {
@@ -65,10 +58,5 @@ async fn pre_stop() -> fc::Result<()> {
 }
 
 fn main() -> std::io::Result<()> {
-    fc::Runtime::new()
-        .initializer(fc::blocking(initialize))
-        .handler(count)
-        .pre_freeze(fc::blocking(pre_freeze))
-        .pre_stop(pre_stop)
-        .run()
+    fc::run()
 }

@@ -26,22 +26,10 @@ async fn hello_answers_with_json_and_logs_in_the_platform_format() {
 
     let lines: Vec<String> = server.stdout().lines().map(str::to_owned).collect();
     assert_eq!(lines[0], "FunctionCompute rust runtime inited.");
-    let start = lines
-        .iter()
-        .position(|l| l == "FC Invoke Start RequestId: req-hello")
-        .expect("start line");
-    let end = lines
-        .iter()
-        .position(|l| l == "FC Invoke End RequestId: req-hello")
-        .expect("end line");
-    let user = lines.iter().position(|l| {
-        is_log_line(
-            l,
-            "req-hello",
-            "INFO",
-            "saying hello to value in a local function",
-        )
-    });
+    let start = lines.iter().position(|l| l == "FC Invoke Start RequestId: req-hello").expect("start line");
+    let end = lines.iter().position(|l| l == "FC Invoke End RequestId: req-hello").expect("end line");
+    let user =
+        lines.iter().position(|l| is_log_line(l, "req-hello", "INFO", "saying hello to value in a local function"));
     assert!(user.is_some_and(|u| start < u && u < end), "{lines:?}");
 }
 
@@ -49,39 +37,16 @@ async fn hello_answers_with_json_and_logs_in_the_platform_format() {
 async fn the_control_path_decides_and_the_path_is_the_fallback() {
     let server = Server::start(HELLO, &[]);
     // The path alone, as `s local invoke` sends it.
-    server
-        .send(post("/invoke").body(r#"{"key":"a"}"#))
-        .await
-        .assert_ok();
+    server.send(post("/invoke").body(r#"{"key":"a"}"#)).await.assert_ok();
     // The control path wins over any path.
-    let reply = server
-        .send(
-            post("/somewhere/else")
-                .control_path("/invoke")
-                .body(r#"{"key":"b"}"#),
-        )
-        .await;
+    let reply = server.send(post("/somewhere/else").control_path("/invoke").body(r#"{"key":"b"}"#)).await;
     assert_eq!(reply.assert_ok().json(), json!("hello, b!"));
-    let reply = server
-        .send(
-            post("/invoke")
-                .control_path("/no-such-control-path")
-                .body("{}"),
-        )
-        .await;
+    let reply = server.send(post("/invoke").control_path("/no-such-control-path").body("{}")).await;
     reply.assert_error(404, "NotFound");
     // An HTTP function's call, with no HTTP function registered.
-    let reply = server
-        .send(post("/anything").control_path("/http-invoke").body("{}"))
-        .await;
+    let reply = server.send(post("/anything").control_path("/http-invoke").body("{}")).await;
     let json = reply.assert_error(404, "NotFound");
-    assert!(
-        json["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("no HTTP function"),
-        "{json}"
-    );
+    assert!(json["errorMessage"].as_str().unwrap().contains("no HTTP function"), "{json}");
 }
 
 #[tokio::test]
@@ -95,23 +60,11 @@ async fn every_route_and_method() {
     ];
     for (path, allowed) in &routes {
         // Right method, by path and by control path.
-        server
-            .send(request(allowed.clone(), path).request_id("r").empty())
-            .await
-            .assert_ok();
-        server
-            .send(request(allowed.clone(), "/x").control_path(path).empty())
-            .await
-            .assert_ok();
-        for method in [
-            Method::GET,
-            Method::POST,
-            Method::PUT,
-            Method::DELETE,
-            Method::PATCH,
-            Method::HEAD,
-            Method::OPTIONS,
-        ] {
+        server.send(request(allowed.clone(), path).request_id("r").empty()).await.assert_ok();
+        server.send(request(allowed.clone(), "/x").control_path(path).empty()).await.assert_ok();
+        for method in
+            [Method::GET, Method::POST, Method::PUT, Method::DELETE, Method::PATCH, Method::HEAD, Method::OPTIONS]
+        {
             if method == *allowed {
                 continue;
             }
@@ -121,35 +74,14 @@ async fn every_route_and_method() {
             assert_eq!(reply.header("allow"), Some(allowed.as_str()));
             if method != Method::HEAD {
                 let json = reply.assert_error(405, "MethodNotAllowed");
-                assert_eq!(
-                    json["errorMessage"],
-                    format!("{path} is served for {allowed} only, not {method}")
-                );
+                assert_eq!(json["errorMessage"], format!("{path} is served for {allowed} only, not {method}"));
             }
         }
     }
-    for path in [
-        "/",
-        "/invoke/",
-        "/pre_freeze",
-        "/initialize/x",
-        "/favicon.ico",
-    ] {
-        let json = server
-            .send(post(path).empty())
-            .await
-            .assert_error(404, "NotFound");
-        assert!(
-            json["errorMessage"]
-                .as_str()
-                .unwrap()
-                .starts_with("no such route: POST"),
-            "{json}"
-        );
-        server
-            .send(get(path).empty())
-            .await
-            .assert_error(404, "NotFound");
+    for path in ["/", "/invoke/", "/pre_freeze", "/initialize/x", "/favicon.ico"] {
+        let json = server.send(post(path).empty()).await.assert_error(404, "NotFound");
+        assert!(json["errorMessage"].as_str().unwrap().starts_with("no such route: POST"), "{json}");
+        server.send(get(path).empty()).await.assert_error(404, "NotFound");
     }
     // Still serving after all of that.
     server.send(post("/invoke").empty()).await.assert_ok();
@@ -160,31 +92,19 @@ async fn refused_requests_with_a_body_leave_the_connection_open() {
     let server = Server::start(LIFECYCLE, &[]);
     let mut conn = server.connect().await;
     let body = "x".repeat(100_000);
-    conn.send(post("/nowhere").body(body.clone()))
-        .await
-        .assert_error(404, "NotFound");
-    conn.send(request(Method::PUT, "/invoke").body(body.clone()))
-        .await
-        .assert_error(405, "MethodNotAllowed");
-    conn.send(post("/x").control_path("/http-invoke").body(body.clone()))
-        .await
-        .assert_error(404, "NotFound");
-    conn.send(post("/initialize").body(body.clone()))
-        .await
-        .assert_ok();
+    conn.send(post("/nowhere").body(body.clone())).await.assert_error(404, "NotFound");
+    conn.send(request(Method::PUT, "/invoke").body(body.clone())).await.assert_error(405, "MethodNotAllowed");
+    conn.send(post("/x").control_path("/http-invoke").body(body.clone())).await.assert_error(404, "NotFound");
+    conn.send(post("/initialize").body(body.clone())).await.assert_ok();
     conn.send(get("/pre-freeze").body(body)).await.assert_ok();
     assert!(!conn.is_closed());
-    assert_eq!(
-        conn.send(post("/invoke").empty()).await.assert_ok().json(),
-        json!(1001)
-    );
+    assert_eq!(conn.send(post("/invoke").empty()).await.assert_ok().json(), json!(1001));
     let stdout = server.stdout();
     assert!(stdout.lines().any(|l| is_log_line(l, "-", "WARN", "fc: no such route: POST /nowhere; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop")), "{stdout}");
 }
 
 fn all_headers() -> Vec<(&'static str, String)> {
-    let baggage =
-        base64::engine::general_purpose::STANDARD.encode(r#"{"tenant":"t-1","attempt":2}"#);
+    let baggage = base64::engine::general_purpose::STANDARD.encode(r#"{"tenant":"t-1","attempt":2}"#);
     vec![
         ("x-fc-request-id", "req-ctx".into()),
         ("x-fc-access-key-id", "LTAIkeyid".into()),
@@ -204,20 +124,11 @@ fn all_headers() -> Vec<(&'static str, String)> {
         ("x-fc-service-logproject", "log-project".into()),
         ("x-fc-service-logstore", "log-store".into()),
         ("x-fc-retry-count", "2".into()),
-        (
-            "x-fc-instance-lifecycle-pre-freeze-handler",
-            "index.preFreeze".into(),
-        ),
-        (
-            "x-fc-instance-lifecycle-pre-stop-handler",
-            "index.preStop".into(),
-        ),
+        ("x-fc-instance-lifecycle-pre-freeze-handler", "index.preFreeze".into()),
+        ("x-fc-instance-lifecycle-pre-stop-handler", "index.preStop".into()),
         ("x-fc-tracing-opentracing-span-context", "a:b:c:1".into()),
         ("x-fc-tracing-opentracing-span-baggages", baggage),
-        (
-            "x-fc-tracing-jaeger-endpoint",
-            "http://jaeger:14268/api/traces".into(),
-        ),
+        ("x-fc-tracing-jaeger-endpoint", "http://jaeger:14268/api/traces".into()),
     ]
 }
 
@@ -258,19 +169,10 @@ async fn every_header_reaches_the_context() {
     assert!(remaining > 55_000 && remaining <= 60_000, "{remaining}");
     // Debug output redacts the secrets.
     let debug = c["debug"].as_str().unwrap();
-    assert!(
-        debug.contains("LTAIkeyid") && debug.contains("<redacted>"),
-        "{debug}"
-    );
-    assert!(
-        !debug.contains("super-secret-value") && !debug.contains("security-token-value"),
-        "{debug}"
-    );
+    assert!(debug.contains("LTAIkeyid") && debug.contains("<redacted>"), "{debug}");
+    assert!(!debug.contains("super-secret-value") && !debug.contains("security-token-value"), "{debug}");
     let stdout = server.stdout();
-    assert!(
-        !stdout.contains("super-secret-value") && !stdout.contains("security-token-value"),
-        "{stdout}"
-    );
+    assert!(!stdout.contains("super-secret-value") && !stdout.contains("security-token-value"), "{stdout}");
 }
 
 #[tokio::test]
@@ -314,10 +216,7 @@ async fn the_environment_is_the_fallback_and_malformed_headers_read_as_missing()
         .await;
     let c = reply.assert_ok().json();
     assert_eq!(c["function_name"], "header-fn");
-    assert_eq!(
-        c["function_memory_mb"], 1024,
-        "a malformed header falls back to the environment"
-    );
+    assert_eq!(c["function_memory_mb"], 1024, "a malformed header falls back to the environment");
     assert_eq!(c["function_timeout_ms"], serde_json::Value::Null);
     assert_eq!(c["retry_count"], serde_json::Value::Null);
     assert_eq!(c["baggage"], json!({}));
@@ -339,19 +238,10 @@ async fn errors_and_panics_are_reported_as_json() {
     let reply = server.invoke("req-ok", r#"{"mode": "ok"}"#).await;
     assert_eq!(reply.assert_ok().json(), json!("ok"));
 
-    let json = server
-        .invoke("req-error", r#"{"mode": "error"}"#)
-        .await
-        .assert_error(404, "ValidationError");
-    assert_eq!(
-        json,
-        json!({"errorMessage": "mode `error` is not valid", "errorType": "ValidationError"})
-    );
+    let json = server.invoke("req-error", r#"{"mode": "error"}"#).await.assert_error(404, "ValidationError");
+    assert_eq!(json, json!({"errorMessage": "mode `error` is not valid", "errorType": "ValidationError"}));
 
-    let json = server
-        .invoke("req-panic", r#"{"mode": "panic"}"#)
-        .await
-        .assert_error(404, "Panic");
+    let json = server.invoke("req-panic", r#"{"mode": "panic"}"#).await.assert_error(404, "Panic");
     assert_eq!(json["errorMessage"], "boom");
     let frames = json["stackTrace"].as_array().expect("stackTrace");
     assert_eq!(frames[0]["path"], "examples/errors.rs", "{json}");
@@ -359,55 +249,31 @@ async fn errors_and_panics_are_reported_as_json() {
     assert_eq!(frames[0]["label"], "errors::handler", "{json}");
     for frame in frames {
         let label = frame["label"].as_str().unwrap();
-        assert!(
-            !label.starts_with("std::") && !label.starts_with("tokio::") && !label.contains("fc::"),
-            "{json}"
-        );
+        assert!(!label.starts_with("std::") && !label.starts_with("tokio::") && !label.contains("fc::"), "{json}");
+        assert!(!label.contains("__fc_"), "the macro's glue is plumbing: {json}");
     }
 
-    let json = server
-        .invoke("req-any", r#"{"mode": "panic_any"}"#)
-        .await
-        .assert_error(404, "Panic");
-    assert_eq!(
-        json["errorMessage"],
-        "panicked with a payload that is not a string"
-    );
-    let json = server
-        .invoke("req-explicit", r#"{"mode": "explicit"}"#)
-        .await
-        .assert_error(404, "QuotaExceeded");
+    let json = server.invoke("req-any", r#"{"mode": "panic_any"}"#).await.assert_error(404, "Panic");
+    assert_eq!(json["errorMessage"], "panicked with a payload that is not a string");
+    let json = server.invoke("req-explicit", r#"{"mode": "explicit"}"#).await.assert_error(404, "QuotaExceeded");
     assert_eq!(json["errorMessage"], "too many calls");
-    let json = server
-        .invoke("req-string", r#"{"mode": "nope"}"#)
-        .await
-        .assert_error(404, "Error");
+    let json = server.invoke("req-string", r#"{"mode": "nope"}"#).await.assert_error(404, "Error");
     assert_eq!(json["errorMessage"], "unknown mode `nope`");
 
     // The failure is logged as `<time> <requestId> [ERROR] <json>` between Start and End.
     let stdout = server.stdout();
     for (id, error_type) in [("req-error", "ValidationError"), ("req-panic", "Panic")] {
         let lines: Vec<&str> = stdout.lines().collect();
-        let start = lines
-            .iter()
-            .position(|l| *l == format!("FC Invoke Start RequestId: {id}"))
-            .unwrap();
+        let start = lines.iter().position(|l| *l == format!("FC Invoke Start RequestId: {id}")).unwrap();
         let end_line = format!("FC Invoke End RequestId: {id}, Error: Unhandled function error");
         let end = lines.iter().position(|l| *l == end_line).unwrap();
-        let error = lines[start..end]
-            .iter()
-            .find(|l| l.contains(&format!(" {id} [ERROR] ")))
-            .expect("error line");
+        let error = lines[start..end].iter().find(|l| l.contains(&format!(" {id} [ERROR] "))).expect("error line");
         let (time, rest) = error.split_once(' ').unwrap();
         assert!(is_timestamp(time), "{error}");
-        let logged: serde_json::Value =
-            serde_json::from_str(rest.split_once(" [ERROR] ").unwrap().1).unwrap();
+        let logged: serde_json::Value = serde_json::from_str(rest.split_once(" [ERROR] ").unwrap().1).unwrap();
         assert_eq!(logged["errorType"], error_type);
     }
-    assert!(
-        stdout.contains("FC Invoke End RequestId: req-ok\n"),
-        "{stdout}"
-    );
+    assert!(stdout.contains("FC Invoke End RequestId: req-ok\n"), "{stdout}");
     // Caught panics do not reach stderr through the default hook.
     assert!(!server.stderr().contains("boom"), "{}", server.stderr());
 }
@@ -415,10 +281,7 @@ async fn errors_and_panics_are_reported_as_json() {
 #[tokio::test]
 async fn a_sync_handler_panic_is_caught_too() {
     let server = Server::start(CONTEXT, &[]);
-    let json = server
-        .invoke("req-sync", r#"{"panic": "sync boom"}"#)
-        .await
-        .assert_error(404, "Panic");
+    let json = server.invoke("req-sync", r#"{"panic": "sync boom"}"#).await.assert_error(404, "Panic");
     assert_eq!(json["errorMessage"], "sync boom");
     assert_eq!(json["stackTrace"][0]["path"], "examples/context.rs");
     assert_eq!(json["stackTrace"][0]["label"], "context::report");
@@ -428,56 +291,20 @@ async fn a_sync_handler_panic_is_caught_too() {
 #[tokio::test]
 async fn invalid_json_names_the_failure_the_path_and_the_position() {
     let server = Server::start(HELLO, &[]);
-    let json = server
-        .invoke("r1", r#"{"key": 42}"#)
-        .await
-        .assert_error(404, "DeserializeError");
+    let json = server.invoke("r1", r#"{"key": 42}"#).await.assert_error(404, "DeserializeError");
     assert_eq!(
         json["errorMessage"],
         "invalid input at `key`: invalid type: integer `42`, expected a string at line 1 column 10"
     );
-    let json = server
-        .invoke("r2", "{\"key\": \"v\"")
-        .await
-        .assert_error(404, "DeserializeError");
-    assert_eq!(
-        json["errorMessage"],
-        "invalid input: EOF while parsing an object at line 1 column 11"
-    );
-    let json = server
-        .invoke("r3", "not json at all")
-        .await
-        .assert_error(404, "DeserializeError");
-    assert!(
-        json["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("line 1 column 2"),
-        "{json}"
-    );
-    let json = server
-        .invoke("r4", "")
-        .await
-        .assert_error(404, "DeserializeError");
-    assert_eq!(
-        json["errorMessage"],
-        "invalid input: invalid type: null, expected struct Event at line 1 column 4"
-    );
-    let json = server
-        .invoke("r5", r#"{"key": "v"} trailing"#)
-        .await
-        .assert_error(404, "DeserializeError");
-    assert!(
-        json["errorMessage"]
-            .as_str()
-            .unwrap()
-            .contains("trailing characters"),
-        "{json}"
-    );
-    server
-        .invoke("r6", r#"{"key": "still serving"}"#)
-        .await
-        .assert_ok();
+    let json = server.invoke("r2", "{\"key\": \"v\"").await.assert_error(404, "DeserializeError");
+    assert_eq!(json["errorMessage"], "invalid input: EOF while parsing an object at line 1 column 11");
+    let json = server.invoke("r3", "not json at all").await.assert_error(404, "DeserializeError");
+    assert!(json["errorMessage"].as_str().unwrap().contains("line 1 column 2"), "{json}");
+    let json = server.invoke("r4", "").await.assert_error(404, "DeserializeError");
+    assert_eq!(json["errorMessage"], "invalid input: invalid type: null, expected struct Event at line 1 column 4");
+    let json = server.invoke("r5", r#"{"key": "v"} trailing"#).await.assert_error(404, "DeserializeError");
+    assert!(json["errorMessage"].as_str().unwrap().contains("trailing characters"), "{json}");
+    server.invoke("r6", r#"{"key": "still serving"}"#).await.assert_ok();
 }
 
 /// Sends `head`, then `chunks` on a writer thread (stopping at the first write error), and
@@ -485,9 +312,7 @@ async fn invalid_json_names_the_failure_the_path_and_the_position() {
 fn upload(port: u16, head: &str, chunks: Vec<Vec<u8>>) -> (String, usize) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     stream.write_all(head.as_bytes()).unwrap();
     let written = std::sync::Arc::new(AtomicUsize::new(0));
     let mut writer = stream.try_clone().unwrap();
@@ -509,10 +334,7 @@ fn upload(port: u16, head: &str, chunks: Vec<Vec<u8>>) -> (String, usize) {
             Err(e) => panic!("no answer: {e}"),
         }
     }
-    (
-        String::from_utf8_lossy(&answer).into_owned(),
-        written.load(Ordering::SeqCst),
-    )
+    (String::from_utf8_lossy(&answer).into_owned(), written.load(Ordering::SeqCst))
 }
 
 #[tokio::test]
@@ -523,10 +345,7 @@ async fn an_oversize_body_is_refused_without_being_read_whole() {
     let head = "POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-request-id: big\r\ncontent-length: 41943040\r\n\r\n";
     let started = std::time::Instant::now();
     let (answer, _) = upload(server.port, head, vec![vec![b' '; 1 << 20]]);
-    assert!(
-        answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"),
-        "{answer}"
-    );
+    assert!(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"), "{answer}");
     assert!(answer.contains("x-fc-status: 404\r\n"), "{answer}");
     assert!(started.elapsed() < Duration::from_secs(5));
 
@@ -537,27 +356,15 @@ async fn an_oversize_body_is_refused_without_being_read_whole() {
     chunk.extend(std::iter::repeat_n(b' ', 1 << 20));
     chunk.extend_from_slice(b"\r\n");
     let (answer, written) = upload(server.port, head, vec![chunk; 40]);
-    assert!(
-        answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"),
-        "{answer}"
-    );
-    assert!(
-        written < 40,
-        "the answer came only after the whole body was sent"
-    );
+    assert!(answer.starts_with("HTTP/1.1 413 Payload Too Large\r\n"), "{answer}");
+    assert!(written < 40, "the answer came only after the whole body was sent");
 
     // A body just under the limit is accepted (and answered as invalid input, by the handler).
     let body = format!("{{\"key\": \"{}\"}}", "x".repeat((32 << 20) - 20));
     let reply = server.invoke("just-under", &body).await;
-    assert_eq!(
-        reply.assert_ok().body.len(),
-        (32 << 20) - 20 + "\"hello, !\"".len()
-    );
+    assert_eq!(reply.assert_ok().body.len(), (32 << 20) - 20 + "\"hello, !\"".len());
     // And the process keeps serving.
     server.invoke("after", r#"{"key": "v"}"#).await.assert_ok();
     let stdout = server.stdout();
-    assert!(
-        stdout.contains("\"errorType\":\"PayloadTooLarge\""),
-        "{stdout}"
-    );
+    assert!(stdout.contains("\"errorType\":\"PayloadTooLarge\""), "{stdout}");
 }

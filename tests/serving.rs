@@ -21,9 +21,7 @@ async fn two_hundred_concurrent_calls_a_third_panicking_are_all_answered() {
             let mode = ["ok", "panic", "error"][i % 3];
             let body = json!({"mode": mode}).to_string();
             let mut conn = Conn::connect(port).await;
-            let reply = conn
-                .send(post("/invoke").request_id(&format!("c{i}")).body(body))
-                .await;
+            let reply = conn.send(post("/invoke").request_id(&format!("c{i}")).body(body)).await;
             (mode, reply)
         }));
     }
@@ -50,12 +48,7 @@ async fn two_hundred_concurrent_calls_a_third_panicking_are_all_answered() {
     assert_eq!(seen, [67, 67, 66]);
     let stdout = server.stdout();
     assert_eq!(stdout.matches("FC Invoke Start RequestId: c").count(), 200);
-    assert_eq!(
-        stdout
-            .matches(", Error: Unhandled function error\n")
-            .count(),
-        133
-    );
+    assert_eq!(stdout.matches(", Error: Unhandled function error\n").count(), 133);
 }
 
 /// hyper closes idle connections after 30 s when a header-read timeout is armed; the
@@ -64,22 +57,10 @@ async fn two_hundred_concurrent_calls_a_third_panicking_are_all_answered() {
 async fn an_idle_keep_alive_connection_is_reused_after_35_seconds() {
     let server = Server::start(HELLO, &[]);
     let mut conn = server.connect().await;
-    conn.send(
-        post("/invoke")
-            .request_id("before")
-            .body(r#"{"key": "before"}"#),
-    )
-    .await
-    .assert_ok();
+    conn.send(post("/invoke").request_id("before").body(r#"{"key": "before"}"#)).await.assert_ok();
     tokio::time::sleep(Duration::from_secs(35)).await;
     assert!(!conn.is_closed(), "the server closed the idle connection");
-    let reply = conn
-        .send(
-            post("/invoke")
-                .request_id("after")
-                .body(r#"{"key": "after"}"#),
-        )
-        .await;
+    let reply = conn.send(post("/invoke").request_id("after").body(r#"{"key": "after"}"#)).await;
     assert_eq!(reply.assert_ok().json(), json!("hello, after!"));
 }
 
@@ -88,37 +69,21 @@ async fn sigterm_lets_the_call_in_flight_finish_then_exits_0() {
     let mut server = Server::start(ERRORS, &[]);
     // An idle keep-alive connection must not hold the shutdown up.
     let mut idle = server.connect().await;
-    idle.send(post("/invoke").body(r#"{"mode": "ok"}"#))
-        .await
-        .assert_ok();
+    idle.send(post("/invoke").body(r#"{"mode": "ok"}"#)).await.assert_ok();
 
     let port = server.port;
     let slow = tokio::spawn(async move {
         let mut conn = Conn::connect(port).await;
         let started = Instant::now();
-        let reply = conn
-            .send(
-                post("/invoke")
-                    .request_id("slow")
-                    .body(r#"{"mode": "sleep", "ms": 1500}"#),
-            )
-            .await;
+        let reply = conn.send(post("/invoke").request_id("slow").body(r#"{"mode": "sleep", "ms": 1500}"#)).await;
         (reply, started.elapsed())
     });
     server.wait_for_line(|l| l == "FC Invoke Start RequestId: slow");
     server.signal(libc::SIGTERM);
     tokio::time::sleep(Duration::from_millis(300)).await;
     // No new connections once the signal has arrived.
-    assert!(
-        tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err(),
-        "still accepting"
-    );
-    assert!(
-        server.is_running(),
-        "exited before the call in flight finished"
-    );
+    assert!(tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err(), "still accepting");
+    assert!(server.is_running(), "exited before the call in flight finished");
 
     let (reply, elapsed) = slow.await.unwrap();
     assert_eq!(reply.assert_ok().json(), json!("ok"));
@@ -143,12 +108,7 @@ async fn sigterm_waits_for_a_call_whose_caller_went_away() {
     let port = server.port;
     let call = tokio::spawn(async move {
         let mut conn = Conn::connect(port).await;
-        conn.send(
-            post("/invoke")
-                .request_id("gone")
-                .body(r#"{"mode": "sleep", "ms": 1000}"#),
-        )
-        .await
+        conn.send(post("/invoke").request_id("gone").body(r#"{"mode": "sleep", "ms": 1000}"#)).await
     });
     server.wait_for_line(|l| l == "FC Invoke Start RequestId: gone");
     call.abort(); // the caller hangs up mid-call
@@ -157,9 +117,5 @@ async fn sigterm_waits_for_a_call_whose_caller_went_away() {
     let status = server.wait_exit(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0), "{status}");
     // The handler ran to its end before the process exited.
-    assert!(
-        server.stdout().contains("FC Invoke End RequestId: gone\n"),
-        "{}",
-        server.stdout()
-    );
+    assert!(server.stdout().contains("FC Invoke End RequestId: gone\n"), "{}", server.stdout());
 }

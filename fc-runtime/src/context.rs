@@ -142,11 +142,7 @@ fn parse_u32(value: Option<&str>) -> Option<u32> {
 
 fn parse_seconds(value: Option<&str>) -> Option<Duration> {
     let secs: f64 = value?.trim().parse().ok()?;
-    if secs.is_finite() && secs > 0.0 && secs < 1e9 {
-        Some(Duration::from_secs_f64(secs))
-    } else {
-        None
-    }
+    if secs.is_finite() && secs > 0.0 && secs < 1e9 { Some(Duration::from_secs_f64(secs)) } else { None }
 }
 
 impl Context {
@@ -158,23 +154,12 @@ impl Context {
 
     pub(crate) fn for_call(mut headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
         // `HeaderMap`'s `Debug` shows sensitive values as `Sensitive`.
-        for name in [
-            "x-fc-access-key-secret",
-            "x-fc-security-token",
-            "authorization",
-        ] {
+        for name in ["x-fc-access-key-secret", "x-fc-security-token", "authorization"] {
             if let Some(value) = headers.get_mut(name) {
                 value.set_sensitive(true);
             }
         }
-        Context {
-            inner: Arc::new(Inner {
-                headers,
-                received,
-                kind,
-                baggage: OnceLock::new(),
-            }),
-        }
+        Context { inner: Arc::new(Inner { headers, received, kind, baggage: OnceLock::new() }) }
     }
 
     /// This call's context, as seen by a call of another kind (the initializer that an
@@ -223,9 +208,7 @@ impl Context {
     /// environment variables).
     pub fn credentials(&self) -> Credentials {
         let env = environment();
-        let get = |name: &str, fallback: &Option<String>| {
-            self.header_or(name, fallback).map(str::to_owned)
-        };
+        let get = |name: &str, fallback: &Option<String>| self.header_or(name, fallback).map(str::to_owned);
         Credentials {
             access_key_id: get("x-fc-access-key-id", &env.access_key_id),
             access_key_secret: get("x-fc-access-key-secret", &env.access_key_secret),
@@ -245,8 +228,7 @@ impl Context {
 
     /// The function's memory in MB: `x-fc-function-memory`, else `FC_FUNCTION_MEMORY_SIZE`.
     pub fn function_memory_mb(&self) -> Option<u32> {
-        parse_u32(self.header("x-fc-function-memory"))
-            .or_else(|| parse_u32(environment().function_memory.as_deref()))
+        parse_u32(self.header("x-fc-function-memory")).or_else(|| parse_u32(environment().function_memory.as_deref()))
     }
 
     /// The function's timeout: `x-fc-function-timeout` (seconds).
@@ -334,9 +316,7 @@ impl Context {
     /// strings are given as their JSON text.
     pub fn baggage(&self) -> &HashMap<String, String> {
         self.inner.baggage.get_or_init(|| {
-            self.header("x-fc-tracing-opentracing-span-baggages")
-                .and_then(decode_baggage)
-                .unwrap_or_default()
+            self.header("x-fc-tracing-opentracing-span-baggages").and_then(decode_baggage).unwrap_or_default()
         })
     }
 
@@ -372,9 +352,7 @@ fn decode_baggage(value: &str) -> Option<HashMap<String, String>> {
     let value = value.trim();
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(value)
-        .or_else(|_| {
-            base64::engine::general_purpose::STANDARD_NO_PAD.decode(value.trim_end_matches('='))
-        })
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(value.trim_end_matches('=')))
         .ok()?;
     let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
     Some(
@@ -460,21 +438,14 @@ mod tests {
     fn ctx(pairs: &[(&str, &str)]) -> Context {
         let mut headers = HeaderMap::new();
         for (k, v) in pairs {
-            headers.append(
-                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
-                v.parse().unwrap(),
-            );
+            headers.append(http::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
         }
         Context::from_headers(headers)
     }
 
     #[test]
     fn malformed_numbers_read_as_none() {
-        let c = ctx(&[
-            ("x-fc-function-memory", "lots"),
-            ("x-fc-function-timeout", "-3"),
-            ("x-fc-retry-count", ""),
-        ]);
+        let c = ctx(&[("x-fc-function-memory", "lots"), ("x-fc-function-timeout", "-3"), ("x-fc-retry-count", "")]);
         assert_eq!(c.function_memory_mb(), None);
         assert_eq!(c.function_timeout(), None);
         assert_eq!(c.retry_count(), None);
@@ -506,9 +477,7 @@ mod tests {
         assert_eq!(c.credentials().access_key_secret(), Some("TOPSECRET"));
         let headers = format!("{:?}", c.headers());
         assert!(
-            headers.contains("KEYID")
-                && !headers.contains("TOPSECRET")
-                && !headers.contains("TOKENVALUE"),
+            headers.contains("KEYID") && !headers.contains("TOPSECRET") && !headers.contains("TOKENVALUE"),
             "{headers}"
         );
     }

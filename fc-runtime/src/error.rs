@@ -30,14 +30,8 @@ pub struct Error {
 }
 
 enum Repr {
-    Explicit {
-        error_type: Cow<'static, str>,
-        message: Cow<'static, str>,
-    },
-    Wrapped {
-        type_name: &'static str,
-        error: Box<dyn StdError + Send + Sync>,
-    },
+    Explicit { error_type: Cow<'static, str>, message: Cow<'static, str> },
+    Wrapped { type_name: &'static str, error: Box<dyn StdError + Send + Sync> },
 }
 
 /// `Result` with [`Error`] as the default error type.
@@ -45,16 +39,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// An error reported with the given `errorType` and `errorMessage`.
-    pub fn new(
-        error_type: impl Into<Cow<'static, str>>,
-        message: impl Into<Cow<'static, str>>,
-    ) -> Self {
-        Error {
-            repr: Repr::Explicit {
-                error_type: error_type.into(),
-                message: message.into(),
-            },
-        }
+    pub fn new(error_type: impl Into<Cow<'static, str>>, message: impl Into<Cow<'static, str>>) -> Self {
+        Error { repr: Repr::Explicit { error_type: error_type.into(), message: message.into() } }
     }
 
     /// An error with the given message, reported with `errorType` `Error`.
@@ -86,12 +72,7 @@ impl Error {
 
 impl<E: StdError + Send + Sync + 'static> From<E> for Error {
     fn from(error: E) -> Self {
-        Error {
-            repr: Repr::Wrapped {
-                type_name: type_name::<E>(),
-                error: Box::new(error),
-            },
-        }
+        Error { repr: Repr::Wrapped { type_name: type_name::<E>(), error: Box::new(error) } }
     }
 }
 
@@ -107,14 +88,9 @@ impl fmt::Display for Error {
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.repr {
-            Repr::Explicit {
-                error_type,
-                message,
-            } => f
-                .debug_struct("Error")
-                .field("error_type", error_type)
-                .field("message", message)
-                .finish(),
+            Repr::Explicit { error_type, message } => {
+                f.debug_struct("Error").field("error_type", error_type).field("message", message).finish()
+            }
             Repr::Wrapped { error, .. } => fmt::Debug::fmt(error, f),
         }
     }
@@ -190,12 +166,7 @@ pub struct FunctionError {
 impl FunctionError {
     /// A failure with the given `errorType` and `errorMessage`, answered with status 404.
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        FunctionError {
-            error_type: error_type.into(),
-            message: message.into(),
-            stack_trace: None,
-            status: 404,
-        }
+        FunctionError { error_type: error_type.into(), message: message.into(), stack_trace: None, status: 404 }
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {
@@ -231,8 +202,7 @@ impl FunctionError {
 
     /// The JSON error body.
     pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self)
-            .unwrap_or_else(|_| br#"{"errorMessage":"","errorType":"Error"}"#.to_vec())
+        serde_json::to_vec(self).unwrap_or_else(|_| br#"{"errorMessage":"","errorType":"Error"}"#.to_vec())
     }
 }
 
@@ -293,10 +263,7 @@ where
         if let Some(error) = any.downcast_mut::<Option<Error>>().and_then(Option::take) {
             return FunctionError::new(error.error_type(), error.to_string());
         }
-        if let Some(error) = any
-            .downcast_mut::<Option<anyhow::Error>>()
-            .and_then(Option::take)
-        {
+        if let Some(error) = any.downcast_mut::<Option<anyhow::Error>>().and_then(Option::take) {
             return FunctionError::new(dyn_error_name(error.root_cause()), format!("{error:#}"));
         }
         let Some(error) = slot else {
@@ -305,10 +272,7 @@ where
         let error: Box<dyn StdError + Send + Sync> = error.into();
         let error_type = if name.starts_with("alloc::boxed::Box<dyn ") {
             dyn_error_name(&*error)
-        } else if name == "alloc::string::String"
-            || name == "&str"
-            || name.starts_with("alloc::borrow::Cow<")
-        {
+        } else if name == "alloc::string::String" || name == "&str" || name.starts_with("alloc::borrow::Cow<") {
             "Error".to_owned()
         } else {
             bare_type_name(name)
@@ -350,9 +314,7 @@ fn dyn_error_name(error: &(dyn StdError + 'static)) -> String {
 /// The identifier a `Debug` output starts with, if it looks like a derived `Debug`
 /// (`Name`, `Name { … }`, `Name(…)`).
 fn name_from_debug(debug: &str) -> Option<String> {
-    let end = debug
-        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .unwrap_or(debug.len());
+    let end = debug.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(debug.len());
     let (ident, rest) = debug.split_at(end);
     let starts_upper = ident.chars().next().is_some_and(|c| c.is_ascii_uppercase());
     let well_formed = rest.is_empty() || rest.starts_with(" {") || rest.starts_with('(');
@@ -373,11 +335,7 @@ pub(crate) fn bare_type_name(full: &str) -> String {
             if *last == "Error" && path.len() >= 2 {
                 let module = path[path.len() - 2];
                 // `std::io::error::Error` is `io::Error` to its users.
-                let module = if module == "error" && path.len() >= 3 {
-                    path[path.len() - 3]
-                } else {
-                    module
-                };
+                let module = if module == "error" && path.len() >= 3 { path[path.len() - 3] } else { module };
                 out.push_str(module);
                 out.push_str("::");
             }
@@ -426,29 +384,17 @@ mod tests {
 
     #[test]
     fn bare_names() {
-        assert_eq!(
-            bare_type_name("my_crate::errors::ValidationError"),
-            "ValidationError"
-        );
+        assert_eq!(bare_type_name("my_crate::errors::ValidationError"), "ValidationError");
         assert_eq!(bare_type_name("std::io::error::Error"), "io::Error");
-        assert_eq!(
-            bare_type_name("serde_json::error::Error"),
-            "serde_json::Error"
-        );
-        assert_eq!(
-            bare_type_name("a::Wrapper<b::Inner, c::d::Error>"),
-            "Wrapper<Inner, d::Error>"
-        );
+        assert_eq!(bare_type_name("serde_json::error::Error"), "serde_json::Error");
+        assert_eq!(bare_type_name("a::Wrapper<b::Inner, c::d::Error>"), "Wrapper<Inner, d::Error>");
         assert_eq!(bare_type_name("Plain"), "Plain");
     }
 
     #[test]
     fn every_error_kind_is_named() {
         let typed = ValidationError { field: "x" }.into_function_error();
-        assert_eq!(
-            (typed.error_type(), typed.message()),
-            ("ValidationError", "invalid input")
-        );
+        assert_eq!((typed.error_type(), typed.message()), ("ValidationError", "invalid input"));
 
         let boxed: Box<dyn StdError + Send + Sync> = Box::new(ValidationError { field: "x" });
         assert_eq!(boxed.into_function_error().error_type(), "ValidationError");
@@ -461,34 +407,19 @@ mod tests {
         assert_eq!((text.error_type(), text.message()), ("Error", "plain"));
 
         let explicit = Error::new("QuotaExceeded", "too many").into_function_error();
-        assert_eq!(
-            (explicit.error_type(), explicit.message()),
-            ("QuotaExceeded", "too many")
-        );
+        assert_eq!((explicit.error_type(), explicit.message()), ("QuotaExceeded", "too many"));
 
         let converted: Error = "x".parse::<i32>().unwrap_err().into();
-        assert_eq!(
-            converted.into_function_error().error_type(),
-            "ParseIntError"
-        );
+        assert_eq!(converted.into_function_error().error_type(), "ParseIntError");
 
         let any = anyhow::Error::new(ValidationError { field: "x" }).context("while checking");
         let any = any.into_function_error();
-        assert_eq!(
-            (any.error_type(), any.message()),
-            ("ValidationError", "while checking: invalid input")
-        );
+        assert_eq!((any.error_type(), any.message()), ("ValidationError", "while checking: invalid input"));
 
         let adhoc = anyhow::anyhow!("no such user").into_function_error();
-        assert_eq!(
-            (adhoc.error_type(), adhoc.message()),
-            ("Error", "no such user")
-        );
+        assert_eq!((adhoc.error_type(), adhoc.message()), ("Error", "no such user"));
 
-        assert_eq!(
-            String::from("s").into_function_error().error_type(),
-            "Error"
-        );
+        assert_eq!(String::from("s").into_function_error().error_type(), "Error");
         let in_box: Box<dyn StdError + Send + Sync> = Error::new("Custom", "m").into();
         assert_eq!(in_box.into_function_error().error_type(), "Custom");
         let local: Box<dyn StdError> = Box::new(ValidationError { field: "x" });
@@ -498,9 +429,6 @@ mod tests {
     #[test]
     fn json_shape() {
         let e = FunctionError::new("T", "m\"q");
-        assert_eq!(
-            String::from_utf8(e.to_json()).unwrap(),
-            r#"{"errorMessage":"m\"q","errorType":"T"}"#
-        );
+        assert_eq!(String::from_utf8(e.to_json()).unwrap(), r#"{"errorMessage":"m\"q","errorType":"T"}"#);
     }
 }

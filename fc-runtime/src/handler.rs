@@ -47,18 +47,12 @@ impl Payload {
 
     /// A body written as is, with `Content-Type: application/octet-stream`.
     pub fn raw(body: impl Into<Bytes>) -> Self {
-        Payload {
-            body: body.into(),
-            content_type: Some("application/octet-stream"),
-        }
+        Payload { body: body.into(), content_type: Some("application/octet-stream") }
     }
 
     /// A JSON body, with `Content-Type: application/json`.
     pub fn json(body: impl Into<Bytes>) -> Self {
-        Payload {
-            body: body.into(),
-            content_type: Some("application/json"),
-        }
+        Payload { body: body.into(), content_type: Some("application/json") }
     }
 
     /// The body.
@@ -99,11 +93,7 @@ impl<T: DeserializeOwned> FromInvocation for Json<T> {
 
 /// Parses a JSON input; an empty body is `null`.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, FunctionError> {
-    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"null"
-    } else {
-        body
-    };
+    let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
     let mut de = serde_json::Deserializer::from_slice(body);
     let invalid = |path: Option<String>, error: serde_json::Error| {
         let message = match path {
@@ -160,13 +150,15 @@ impl IntoPayload for &'static [u8] {
 
 impl<T: Serialize> IntoPayload for Json<T> {
     fn into_payload(self) -> Result<Payload, FunctionError> {
-        serde_json::to_vec(&self.0).map(Payload::json).map_err(|e| {
-            FunctionError::new(
-                SERIALIZE_ERROR_TYPE,
-                format!("cannot serialize the output: {e}"),
-            )
-        })
+        json_payload(&self.0)
     }
+}
+
+/// Serializes a JSON output.
+pub(crate) fn json_payload<T: Serialize + ?Sized>(output: &T) -> Result<Payload, FunctionError> {
+    serde_json::to_vec(output)
+        .map(Payload::json)
+        .map_err(|e| FunctionError::new(SERIALIZE_ERROR_TYPE, format!("cannot serialize the output: {e}")))
 }
 
 /// What a handler returns: an output ([`IntoPayload`]) or a `Result` of an output and an
@@ -311,8 +303,9 @@ impl_handler!();
 impl_handler!(A);
 impl_handler!(A, B);
 
-/// A handler with its type erased, as the runtime stores it.
-pub(crate) type BoxHandler = Arc<dyn Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync>;
+/// A handler with its type erased, as the runtime stores it. Not a public API.
+#[doc(hidden)]
+pub type BoxHandler = Arc<dyn Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync>;
 
 pub(crate) fn boxed<H: Handler<Args>, Args>(handler: H) -> BoxHandler {
     Arc::new(move |ctx, body| handler.call(ctx, body))
@@ -337,20 +330,10 @@ mod tests {
     fn deserialize_errors_name_the_path_line_and_column() {
         let e = parse_json::<Event>(b"{\"user\": {\"age\": \"x\"}}").unwrap_err();
         assert_eq!(e.error_type(), DESERIALIZE_ERROR_TYPE);
-        assert!(
-            e.message()
-                .starts_with("invalid input at `user.age`: invalid type: string \"x\""),
-            "{}",
-            e.message()
-        );
+        assert!(e.message().starts_with("invalid input at `user.age`: invalid type: string \"x\""), "{}", e.message());
         assert!(e.message().contains("line 1 column 20"), "{}", e.message());
         let e = parse_json::<Event>(b"{not json").unwrap_err();
-        assert!(
-            e.message()
-                .starts_with("invalid input: key must be a string at line 1 column 2"),
-            "{}",
-            e.message()
-        );
+        assert!(e.message().starts_with("invalid input: key must be a string at line 1 column 2"), "{}", e.message());
         assert!(parse_json::<Event>(b"{\"user\": {\"age\": 1}} trailing").is_err());
         assert_eq!(parse_json::<Option<u8>>(b"").unwrap(), None);
     }

@@ -48,18 +48,34 @@ mod handler;
 mod lifecycle;
 mod logging;
 mod panic;
+mod registration;
 mod server;
 
 pub use bytes::Bytes;
 pub use context::{CallKind, Context, Credentials};
 pub use error::{Error, FunctionError, IntoFunctionError, Result, StackFrame};
-pub use handler::{
-    Blocking, FromInvocation, Handler, IntoOutcome, IntoPayload, Json, Payload, blocking,
-};
+pub use handler::{Blocking, FromInvocation, Handler, IntoOutcome, IntoPayload, Json, Payload, blocking};
 pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_PORT, Runtime};
+
+pub use fc_macros::{handler, initializer, pre_freeze, pre_stop};
+
+/// Serves the functions registered with the attributes (`#[fc::handler]`,
+/// `#[fc::initializer]`, `#[fc::pre_freeze]`, `#[fc::pre_stop]`) until SIGTERM or SIGINT:
+/// `Runtime::new().run()`. To configure the runtime, call the builder instead.
+pub fn run() -> std::io::Result<()> {
+    Runtime::new().run()
+}
 
 /// Items used by the code that the attribute macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::context::Context;
+    pub use crate::error::FunctionError;
+    pub use crate::handler::{BoxFuture, BoxHandler, Outcome};
     pub use crate::logging::format_timestamp;
+    pub use crate::registration::*;
+    pub use bytes::Bytes;
+    pub use inventory;
+    pub use std::boxed::Box;
+    pub use std::result::Result::{Err, Ok};
 }

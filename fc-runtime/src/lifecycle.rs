@@ -77,11 +77,7 @@ pub(crate) enum Initialized {
 
 impl Initializer {
     pub(crate) fn new(hook: Option<BoxHandler>) -> Self {
-        Initializer {
-            done: AtomicBool::new(hook.is_none()),
-            hook,
-            running: Mutex::new(None),
-        }
+        Initializer { done: AtomicBool::new(hook.is_none()), hook, running: Mutex::new(None) }
     }
 
     pub(crate) fn is_registered(&self) -> bool {
@@ -110,16 +106,8 @@ impl Initializer {
                 None => {
                     let (sender, receiver) = watch::channel(None);
                     *running = Some(receiver.clone());
-                    let publish = Publish {
-                        initializer: Arc::clone(self),
-                        sender,
-                        outcome: None,
-                    };
-                    let (hook, ctx, tasks) = (
-                        Arc::clone(hook),
-                        ctx.with_kind(CallKind::Initialize),
-                        Arc::clone(tasks),
-                    );
+                    let publish = Publish { initializer: Arc::clone(self), sender, outcome: None };
+                    let (hook, ctx, tasks) = (Arc::clone(hook), ctx.with_kind(CallKind::Initialize), Arc::clone(tasks));
                     tasks.spawn(async move {
                         let mut publish = publish;
                         publish.outcome = Some(Guarded::new(hook, ctx, Bytes::new()).await);
@@ -146,11 +134,7 @@ struct Publish {
 impl Drop for Publish {
     fn drop(&mut self) {
         let outcome = self.outcome.take().unwrap_or_else(|| Err(lost()));
-        let mut running = self
-            .initializer
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut running = self.initializer.running.lock().unwrap_or_else(|e| e.into_inner());
         if outcome.is_ok() {
             self.initializer.done.store(true, Ordering::Release);
         }
@@ -160,8 +144,5 @@ impl Drop for Publish {
 }
 
 fn lost() -> FunctionError {
-    FunctionError::new(
-        "InitializerLost",
-        "the initializer's task ended without a result",
-    )
+    FunctionError::new("InitializerLost", "the initializer's task ended without a result")
 }

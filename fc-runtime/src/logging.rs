@@ -16,12 +16,7 @@ pub fn format_timestamp(time: SystemTime) -> String {
     let days = (secs / 86_400) as i64;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    format!("{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{millis:03}Z", rem / 3600, rem % 3600 / 60, rem % 60)
 }
 
 /// Days since 1970-01-01 to (year, month, day), for the proleptic Gregorian calendar.
@@ -50,38 +45,21 @@ pub(crate) fn write_line(line: &str) {
 
 /// `FC Invoke Start RequestId: <id>`.
 pub(crate) fn call_start(kind: CallKind, request_id: &str) {
-    write_line(&format!(
-        "FC {} Start RequestId: {request_id}\n",
-        kind.log_name()
-    ));
+    write_line(&format!("FC {} Start RequestId: {request_id}\n", kind.log_name()));
 }
 
 /// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure.
 pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
-    let suffix = if failed {
-        ", Error: Unhandled function error"
-    } else {
-        ""
-    };
-    write_line(&format!(
-        "FC {} End RequestId: {request_id}{suffix}\n",
-        kind.log_name()
-    ));
+    let suffix = if failed { ", Error: Unhandled function error" } else { "" };
+    write_line(&format!("FC {} End RequestId: {request_id}{suffix}\n", kind.log_name()));
 }
 
 /// `<time> <requestId> [ERROR] <the JSON error body>`.
 pub(crate) fn failure(request_id: &str, error: &FunctionError) {
     let json = error.to_json();
     let json = String::from_utf8_lossy(&json);
-    let request_id = if request_id.is_empty() {
-        NO_REQUEST_ID
-    } else {
-        request_id
-    };
-    write_line(&format!(
-        "{} {request_id} [ERROR] {json}\n",
-        format_timestamp(SystemTime::now())
-    ));
+    let request_id = if request_id.is_empty() { NO_REQUEST_ID } else { request_id };
+    write_line(&format!("{} {request_id} [ERROR] {json}\n", format_timestamp(SystemTime::now())));
 }
 
 /// A line of the runtime's own, at `level`, for the call `request_id` if any.
@@ -98,16 +76,10 @@ fn level_name(level: log::Level) -> &'static str {
     }
 }
 
-fn user_line(
-    level: log::Level,
-    request_id: Option<&str>,
-    message: &dyn std::fmt::Display,
-) -> String {
+fn user_line(level: log::Level, request_id: Option<&str>, message: &dyn std::fmt::Display) -> String {
     let time = format_timestamp(SystemTime::now());
     let level = level_name(level);
-    let id = request_id
-        .filter(|id| !id.is_empty())
-        .unwrap_or(NO_REQUEST_ID);
+    let id = request_id.filter(|id| !id.is_empty()).unwrap_or(NO_REQUEST_ID);
     format!("{time} {id} [{level}] {message}\n")
 }
 
@@ -126,8 +98,7 @@ impl log::Log for Logger {
         if !self.enabled(record.metadata()) {
             return;
         }
-        let line =
-            context::with_current_request_id(|id| user_line(record.level(), id, record.args()));
+        let line = context::with_current_request_id(|id| user_line(record.level(), id, record.args()));
         write_line(&line);
     }
 
@@ -172,10 +143,7 @@ mod tests {
     fn user_lines() {
         let line = user_line(log::Level::Warn, Some("r-1"), &"careful");
         assert!(line.ends_with(" r-1 [WARN] careful\n"), "{line}");
-        assert_eq!(
-            line.len(),
-            "2020-03-13T04:06:49.099Z r-1 [WARN] careful\n".len()
-        );
+        assert_eq!(line.len(), "2020-03-13T04:06:49.099Z r-1 [WARN] careful\n".len());
         assert!(user_line(log::Level::Info, None, &"x").ends_with("Z - [INFO] x\n"));
         assert!(user_line(log::Level::Info, Some(""), &"x").ends_with("Z - [INFO] x\n"));
     }

@@ -39,14 +39,8 @@ pub(crate) fn install_hook() {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
             if CATCHING.try_with(Cell::get).unwrap_or(false) {
-                let (file, line) = info
-                    .location()
-                    .map_or((String::new(), 0), |l| (l.file().to_owned(), l.line()));
-                let captured = Captured {
-                    file,
-                    line,
-                    backtrace: Backtrace::force_capture(),
-                };
+                let (file, line) = info.location().map_or((String::new(), 0), |l| (l.file().to_owned(), l.line()));
+                let captured = Captured { file, line, backtrace: Backtrace::force_capture() };
                 let _ = CAPTURED.try_with(|c| c.replace(Some(captured)));
             } else {
                 previous(info);
@@ -64,9 +58,7 @@ struct CatchingGuard {
 
 impl CatchingGuard {
     fn enter() -> Self {
-        CatchingGuard {
-            previous: CATCHING.with(|c| c.replace(true)),
-        }
+        CatchingGuard { previous: CATCHING.with(|c| c.replace(true)) }
     }
 }
 
@@ -106,10 +98,7 @@ enum State {
 
 impl Guarded {
     pub(crate) fn new(handler: BoxHandler, ctx: Context, body: Bytes) -> Self {
-        Guarded {
-            state: State::Start(handler, body),
-            ctx,
-        }
+        Guarded { state: State::Start(handler, body), ctx }
     }
 }
 
@@ -128,10 +117,7 @@ impl Future for Guarded {
             }
             match state {
                 State::Running(future) => future.as_mut().poll(cx),
-                _ => Poll::Ready(Err(FunctionError::new(
-                    PANIC_ERROR_TYPE,
-                    "polled after completion",
-                ))),
+                _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
             }
         });
         match result {
@@ -160,8 +146,7 @@ fn report(payload: Box<dyn Any + Send>) -> FunctionError {
     let captured = CAPTURED.try_with(|c| c.take()).ok().flatten();
     let frames = match captured {
         Some(c) => {
-            let debug =
-                catch_unwind(AssertUnwindSafe(|| format!("{:?}", c.backtrace))).unwrap_or_default();
+            let debug = catch_unwind(AssertUnwindSafe(|| format!("{:?}", c.backtrace))).unwrap_or_default();
             stack_trace(&c.file, c.line, &parse_backtrace(&debug))
         }
         None => Vec::new(),
@@ -200,34 +185,21 @@ fn parse_backtrace(debug: &str) -> Vec<RawFrame> {
         let entry = &rest[..end];
         let (function, after) = if let Some(quoted) = entry.strip_prefix('"') {
             // The name is written as is (not escaped) and ends before `, file:` or ` }`.
-            let stop = quoted
-                .find("\", file: ")
-                .or_else(|| quoted.rfind("\" }"))
-                .unwrap_or(quoted.len());
+            let stop = quoted.find("\", file: ").or_else(|| quoted.rfind("\" }")).unwrap_or(quoted.len());
             (Some(quoted[..stop].to_owned()), &quoted[stop..])
         } else {
             (None, entry)
         };
         let file = after.find(", file: \"").map(|i| {
             let text = &after[i + ", file: \"".len()..];
-            let stop = text
-                .find("\", line: ")
-                .or_else(|| text.rfind("\" }"))
-                .unwrap_or(text.len());
+            let stop = text.find("\", line: ").or_else(|| text.rfind("\" }")).unwrap_or(text.len());
             text[..stop].to_owned()
         });
         let line = after.find(", line: ").and_then(|i| {
-            let digits: String = after[i + ", line: ".len()..]
-                .chars()
-                .take_while(char::is_ascii_digit)
-                .collect();
+            let digits: String = after[i + ", line: ".len()..].chars().take_while(char::is_ascii_digit).collect();
             digits.parse().ok()
         });
-        frames.push(RawFrame {
-            function,
-            file,
-            line,
-        });
+        frames.push(RawFrame { function, file, line });
         rest = &rest[end..];
     }
     frames
@@ -252,24 +224,15 @@ fn is_panic_machinery(name: &str) -> bool {
 
 /// Frames of the runtime that called the user's code: the user's frames end there.
 fn is_runtime(name: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "fc::",
-        "<fc::",
-        "tokio::",
-        "<tokio::",
-        "hyper::",
-        "<hyper::",
-        "std::rt::",
-        "std::thread::",
-    ];
-    PREFIXES.iter().any(|p| name.starts_with(p)) || name.contains(" as fc::")
+    const PREFIXES: &[&str] =
+        &["fc::", "<fc::", "tokio::", "<tokio::", "hyper::", "<hyper::", "std::rt::", "std::thread::"];
+    // `__fc_` names the glue that the attribute macros generate.
+    PREFIXES.iter().any(|p| name.starts_with(p)) || name.contains(" as fc::") || name.contains("::__fc_")
 }
 
 /// Plumbing between the user's frames (`Pin::poll`, `FnOnce::call_once`, …).
 fn is_plumbing(name: &str) -> bool {
-    const PREFIXES: &[&str] = &[
-        "core::", "<core::", "std::", "<std::", "alloc::", "<alloc::", "__rust",
-    ];
+    const PREFIXES: &[&str] = &["core::", "<core::", "std::", "<std::", "alloc::", "<alloc::", "__rust"];
     PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
@@ -291,11 +254,7 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
     // (`unwrap_failed`, a bounds check…) up to the first frame of the user's.
     let start = raw
         .iter()
-        .position(|f| {
-            f.function
-                .as_deref()
-                .is_some_and(|name| !is_panic_machinery(name) && !is_plumbing(name))
-        })
+        .position(|f| f.function.as_deref().is_some_and(|name| !is_panic_machinery(name) && !is_plumbing(name)))
         .unwrap_or(raw.len());
     let mut frames: Vec<StackFrame> = raw[start..]
         .iter()
@@ -305,11 +264,7 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
             if is_plumbing(name) {
                 return None;
             }
-            Some(StackFrame {
-                path: f.file.as_deref().map(clean_path),
-                line: f.line,
-                label: clean_label(name),
-            })
+            Some(StackFrame { path: f.file.as_deref().map(clean_path), line: f.line, label: clean_label(name) })
         })
         .collect();
     // `f::{{closure}}` and `f` (an async fn's body and its caller) read the same.
@@ -321,16 +276,8 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
             first.path = Some(here);
             first.line = Some(line);
         }
-        Some(first) if first.path.as_deref() == Some(here.as_str()) && first.line == Some(line) => {
-        }
-        _ => frames.insert(
-            0,
-            StackFrame {
-                path: Some(here),
-                line: Some(line),
-                label: "panic".to_owned(),
-            },
-        ),
+        Some(first) if first.path.as_deref() == Some(here.as_str()) && first.line == Some(line) => {}
+        _ => frames.insert(0, StackFrame { path: Some(here), line: Some(line), label: "panic".to_owned() }),
     }
     frames
 }
@@ -345,28 +292,13 @@ mod tests {
         let raw = parse_backtrace(text);
         assert_eq!(raw.len(), 11);
         assert_eq!(raw[4].file.as_deref(), Some("./examples/errors.rs"));
-        assert_eq!(
-            raw[9],
-            RawFrame {
-                function: None,
-                file: None,
-                line: None
-            }
-        );
+        assert_eq!(raw[9], RawFrame { function: None, file: None, line: None });
         let frames = stack_trace("examples/errors.rs", 22, &raw);
         assert_eq!(
             frames,
             vec![
-                StackFrame {
-                    path: Some("examples/errors.rs".into()),
-                    line: Some(22),
-                    label: "errors::handler".into()
-                },
-                StackFrame {
-                    path: Some("examples/errors.rs".into()),
-                    line: Some(40),
-                    label: "errors::main".into()
-                },
+                StackFrame { path: Some("examples/errors.rs".into()), line: Some(22), label: "errors::handler".into() },
+                StackFrame { path: Some("examples/errors.rs".into()), line: Some(40), label: "errors::main".into() },
             ]
         );
     }
@@ -375,14 +307,7 @@ mod tests {
     fn stripped_binaries_still_name_the_panic_location() {
         let raw = parse_backtrace("Backtrace [{ fn: <unknown> }, { fn: <unknown> }]");
         let frames = stack_trace("src/main.rs", 7, &raw);
-        assert_eq!(
-            frames,
-            vec![StackFrame {
-                path: Some("src/main.rs".into()),
-                line: Some(7),
-                label: "panic".into()
-            }]
-        );
+        assert_eq!(frames, vec![StackFrame { path: Some("src/main.rs".into()), line: Some(7), label: "panic".into() }]);
     }
 
     #[test]
@@ -395,10 +320,7 @@ mod tests {
         let first = &error.stack_trace().unwrap()[0];
         assert_eq!(first.path.as_deref(), Some("fc-runtime/src/panic.rs"));
         let non_string = catch_sync(&ctx, || std::panic::panic_any(42_u8)).unwrap_err();
-        assert_eq!(
-            non_string.message(),
-            "panicked with a payload that is not a string"
-        );
+        assert_eq!(non_string.message(), "panicked with a payload that is not a string");
     }
 
     #[test]
@@ -406,13 +328,10 @@ mod tests {
         install_hook();
         let ctx = Context::default();
         // User code that catches a panic of its own leaves a capture behind…
-        let inner = catch_sync(&ctx, || {
-            std::panic::catch_unwind(|| panic!("caught by the user")).is_err()
-        });
+        let inner = catch_sync(&ctx, || std::panic::catch_unwind(|| panic!("caught by the user")).is_err());
         assert!(inner.unwrap());
         // …which a later `resume_unwind` (no hook) must not be reported with.
-        let error =
-            catch_sync(&ctx, || std::panic::resume_unwind(Box::new("resumed"))).unwrap_err();
+        let error = catch_sync(&ctx, || std::panic::resume_unwind(Box::new("resumed"))).unwrap_err();
         assert_eq!(error.message(), "resumed");
         assert_eq!(error.stack_trace(), Some(&[][..]));
     }
@@ -429,12 +348,8 @@ mod tests {
         impl std::error::Error for Loud {}
         install_hook();
         let ctx = Context::default();
-        let error =
-            catch_sync(&ctx, || std::panic::panic_any(crate::Error::from(Loud))).unwrap_err();
-        assert_eq!(
-            error.message(),
-            "panicked, and formatting the panic's payload panicked too"
-        );
+        let error = catch_sync(&ctx, || std::panic::panic_any(crate::Error::from(Loud))).unwrap_err();
+        assert_eq!(error.message(), "panicked, and formatting the panic's payload panicked too");
         // And the process goes on catching panics.
         assert!(catch_sync(&ctx, || panic!("again")).is_err());
     }

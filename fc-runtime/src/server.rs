@@ -24,6 +24,7 @@ use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
 use crate::lifecycle::{Initialized, Initializer, Tasks};
 use crate::logging;
 use crate::panic::{self, Guarded};
+use crate::registration;
 
 /// The port used when neither `FC_CUSTOM_LISTEN_PORT` nor `FC_SERVER_PORT` is set.
 pub const DEFAULT_PORT: u16 = 9000;
@@ -63,6 +64,7 @@ pub struct Runtime {
     initializer: Option<BoxHandler>,
     pre_freeze: Option<BoxHandler>,
     pre_stop: Option<BoxHandler>,
+    conflict: Option<String>,
     port: Option<u16>,
     body_limit: usize,
     logging: bool,
@@ -89,13 +91,18 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
-    /// A runtime with no handler, the default port and body limit, and logging on.
+    /// A runtime serving the functions registered with the attributes (`#[fc::handler]`,
+    /// `#[fc::initializer]`, `#[fc::pre_freeze]`, `#[fc::pre_stop]`), if any, with the
+    /// default port and body limit, and logging on. A function set with the builder's
+    /// methods takes the place of the one an attribute registered.
     pub fn new() -> Self {
+        let registered = registration::registered();
         Runtime {
-            handler: None,
-            initializer: None,
-            pre_freeze: None,
-            pre_stop: None,
+            handler: registered.handler,
+            initializer: registered.initializer,
+            pre_freeze: registered.pre_freeze,
+            pre_stop: registered.pre_stop,
+            conflict: registered.conflict,
             port: None,
             body_limit: DEFAULT_BODY_LIMIT,
             logging: true,
@@ -164,22 +171,22 @@ impl Runtime {
     /// Serves on a new multi-thread tokio runtime until SIGTERM or SIGINT, then lets the
     /// calls in flight finish and returns.
     pub fn run(self) -> io::Result<()> {
-        tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?
-            .block_on(self.serve())
+        tokio::runtime::Builder::new_multi_thread().enable_all().build()?.block_on(self.serve())
     }
 
     /// Serves on `0.0.0.0` at [`listen_port`](Self::listen_port) until SIGTERM or SIGINT,
     /// then lets the calls in flight finish. For programs that run their own tokio runtime.
+    ///
+    /// Fails before binding when an attribute is on more than one function.
     pub async fn serve(self) -> io::Result<()> {
+        self.check()?;
         // Listen for the signals before binding: once the port accepts, the platform may
         // send SIGTERM at any time.
         let shutdown = shutdown_signal()?;
         let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, self.listen_port()));
-        let listener = TcpListener::bind(address).await.map_err(|e| {
-            io::Error::new(e.kind(), format!("fc: cannot listen on {address}: {e}"))
-        })?;
+        let listener = TcpListener::bind(address)
+            .await
+            .map_err(|e| io::Error::new(e.kind(), format!("fc: cannot listen on {address}: {e}")))?;
         self.serve_with_shutdown(listener, shutdown).await
     }
 
@@ -190,6 +197,7 @@ impl Runtime {
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send,
     ) -> io::Result<()> {
+        self.check()?;
         let shared = Arc::new(self.prepare());
         logging::write_line(COLD_START_LINE);
         if panic::PANICS_ABORT {
@@ -220,11 +228,7 @@ impl Runtime {
                 Ok((stream, _)) => stream,
                 Err(error) => {
                     // Out of file descriptors and the like: wait a little, keep serving.
-                    logging::runtime_line(
-                        log::Level::Error,
-                        None,
-                        &format!("fc: accept failed: {error}"),
-                    );
+                    logging::runtime_line(log::Level::Error, None, &format!("fc: accept failed: {error}"));
                     tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 }
@@ -235,8 +239,7 @@ impl Runtime {
                 let shared = Arc::clone(&shared);
                 async move { Ok::<_, Infallible>(Shared::handle(shared, request).await) }
             });
-            let connection =
-                graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
                     log::debug!("fc: connection ended with an error: {error}");
@@ -251,13 +254,19 @@ impl Runtime {
         Ok(())
     }
 
+    /// An attribute on more than one function is an error naming every one of them.
+    fn check(&self) -> io::Result<()> {
+        match &self.conflict {
+            Some(conflict) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("fc: {conflict}"))),
+            None => Ok(()),
+        }
+    }
+
     fn prepare(self) -> Shared {
         panic::install_hook();
         context::load_environment();
         if self.logging {
-            let level = self
-                .log_level
-                .unwrap_or_else(|| logging::level_from_env(log::LevelFilter::Info));
+            let level = self.log_level.unwrap_or_else(|| logging::level_from_env(log::LevelFilter::Info));
             logging::install(level);
         }
         Shared {
@@ -341,30 +350,16 @@ impl Shared {
             Route::Call(kind) if parts.method == expected_method(kind) => kind,
             Route::Call(kind) => {
                 let expected = expected_method(kind);
-                let message = format!(
-                    "{} is served for {expected} only, not {}",
-                    parts.uri.path(),
-                    parts.method
-                );
+                let message = format!("{} is served for {expected} only, not {}", parts.uri.path(), parts.method);
                 let error = FunctionError::new("MethodNotAllowed", message).with_status(405);
                 let mut response = reject(&parts.headers, body, error);
-                let allow = if expected == Method::POST {
-                    "POST"
-                } else {
-                    "GET"
-                };
-                response
-                    .headers_mut()
-                    .insert(header::ALLOW, HeaderValue::from_static(allow));
+                let allow = if expected == Method::POST { "POST" } else { "GET" };
+                response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
                 return response;
             }
             Route::Http => {
                 let message = "this function serves events: no HTTP function is registered";
-                return reject(
-                    &parts.headers,
-                    body,
-                    FunctionError::new("NotFound", message),
-                );
+                return reject(&parts.headers, body, FunctionError::new("NotFound", message));
             }
             Route::NotFound => {
                 let message = format!(
@@ -372,25 +367,16 @@ impl Shared {
                     parts.method,
                     parts.uri.path()
                 );
-                return reject(
-                    &parts.headers,
-                    body,
-                    FunctionError::new("NotFound", message),
-                );
+                return reject(&parts.headers, body, FunctionError::new("NotFound", message));
             }
         };
         let ctx = Context::for_call(parts.headers, kind, received);
         // The call is a task of its own: a caller that goes away does not cancel it half-way
         // (its handler runs to the end, its lines are logged), and shutdown waits for it.
         let shared = Arc::clone(&self);
-        let call = self
-            .tasks
-            .spawn(async move { shared.call(kind, ctx, body).await });
+        let call = self.tasks.spawn(async move { shared.call(kind, ctx, body).await });
         call.await.unwrap_or_else(|error| {
-            failure_response(&FunctionError::new(
-                "Cancelled",
-                format!("the call did not finish: {error}"),
-            ))
+            failure_response(&FunctionError::new("Cancelled", format!("the call did not finish: {error}")))
         })
     }
 
@@ -403,11 +389,7 @@ impl Shared {
             }
             CallKind::PreFreeze | CallKind::PreStop => {
                 discard(body);
-                let hook = if kind == CallKind::PreFreeze {
-                    &self.pre_freeze
-                } else {
-                    &self.pre_stop
-                };
+                let hook = if kind == CallKind::PreFreeze { &self.pre_freeze } else { &self.pre_stop };
                 self.hook(ctx, hook.as_ref()).await
             }
         }
@@ -423,9 +405,7 @@ impl Shared {
     }
 
     async fn run_invoke(&self, ctx: &Context, body: Incoming) -> Outcome {
-        let content_length = ctx
-            .header("content-length")
-            .and_then(|v| v.trim().parse().ok());
+        let content_length = ctx.header("content-length").and_then(|v| v.trim().parse().ok());
         let body = read_body(body, content_length, self.body_limit).await?;
         if !self.initializer.is_done() {
             logging::call_start(CallKind::Initialize, ctx.request_id());
@@ -437,10 +417,7 @@ impl Shared {
             result?;
         }
         let Some(handler) = &self.handler else {
-            return Err(FunctionError::new(
-                "HandlerNotFound",
-                "no event handler is registered",
-            ));
+            return Err(FunctionError::new("HandlerNotFound", "no event handler is registered"));
         };
         Guarded::new(Arc::clone(handler), ctx.clone(), body).await
     }
@@ -456,21 +433,13 @@ impl Shared {
             Initialized::Ran(outcome) => outcome,
         };
         let response = finish(&ctx, outcome);
-        logging::call_end(
-            CallKind::Initialize,
-            id,
-            response.status() != StatusCode::OK,
-        );
+        logging::call_end(CallKind::Initialize, id, response.status() != StatusCode::OK);
         response
     }
 
     async fn hook(&self, ctx: Context, hook: Option<&BoxHandler>) -> Response<Body> {
         let Some(hook) = hook else {
-            let name = if ctx.kind() == CallKind::PreFreeze {
-                "pre-freeze"
-            } else {
-                "pre-stop"
-            };
+            let name = if ctx.kind() == CallKind::PreFreeze { "pre-freeze" } else { "pre-stop" };
             return not_registered(&ctx, name);
         };
         let id = ctx.request_id();
@@ -486,11 +455,7 @@ impl Shared {
 fn reject(headers: &http::HeaderMap, body: Incoming, error: FunctionError) -> Response<Body> {
     discard(body);
     let request_id = headers.get("x-fc-request-id").and_then(|v| v.to_str().ok());
-    logging::runtime_line(
-        log::Level::Warn,
-        request_id,
-        &format!("fc: {}", error.message()),
-    );
+    logging::runtime_line(log::Level::Warn, request_id, &format!("fc: {}", error.message()));
     failure_response(&error)
 }
 
@@ -507,17 +472,10 @@ fn finish(ctx: &Context, outcome: Outcome) -> Response<Body> {
 
 /// Reads a request body of at most `limit` bytes, refusing a larger one as soon as it is
 /// known to be larger (from `Content-Length`, or while reading).
-async fn read_body(
-    mut body: Incoming,
-    content_length: Option<u64>,
-    limit: usize,
-) -> Result<Bytes, FunctionError> {
+async fn read_body(mut body: Incoming, content_length: Option<u64>, limit: usize) -> Result<Bytes, FunctionError> {
     let too_large = || {
-        FunctionError::new(
-            "PayloadTooLarge",
-            format!("the request body is larger than the limit of {limit} bytes"),
-        )
-        .with_status(413)
+        FunctionError::new("PayloadTooLarge", format!("the request body is larger than the limit of {limit} bytes"))
+            .with_status(413)
     };
     if content_length.is_some_and(|len| len > limit as u64) {
         discard(body);
@@ -526,8 +484,7 @@ async fn read_body(
     let mut collected = bytes::BytesMut::with_capacity(content_length.unwrap_or(0) as usize);
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
-            FunctionError::new("BadRequest", format!("cannot read the request body: {e}"))
-                .with_status(400)
+            FunctionError::new("BadRequest", format!("cannot read the request body: {e}")).with_status(400)
         })?;
         if let Ok(data) = frame.into_data() {
             if collected.len() + data.len() > limit {
@@ -594,9 +551,6 @@ fn failure_response(error: &FunctionError) -> Response<Body> {
     *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::NOT_FOUND);
     let headers = response.headers_mut();
     headers.insert(X_FC_STATUS, HeaderValue::from_static("404"));
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }

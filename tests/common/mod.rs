@@ -25,11 +25,7 @@ pub struct Server {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 fn collect(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
@@ -61,9 +57,7 @@ impl Server {
         for (k, v) in env {
             command.env(k, v);
         }
-        let mut child = command
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
         let stdout = collect(child.stdout.take().unwrap());
         let stderr = collect(child.stderr.take().unwrap());
         let started = Instant::now();
@@ -71,18 +65,10 @@ impl Server {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("{bin} exited with {status}: {}", stderr.lock().unwrap());
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(20),
-                "{bin} did not listen on {port}"
-            );
+            assert!(started.elapsed() < Duration::from_secs(20), "{bin} did not listen on {port}");
             std::thread::sleep(Duration::from_millis(5));
         }
-        Server {
-            port,
-            child,
-            stdout,
-            stderr,
-        }
+        Server { port, child, stdout, stderr }
     }
 
     /// Everything the process has printed on stdout so far. The runtime writes a call's
@@ -114,11 +100,7 @@ impl Server {
             if let Some(line) = stdout.lines().find(|l| f(l)) {
                 return line.to_owned();
             }
-            assert!(
-                started.elapsed() < Duration::from_secs(10),
-                "no such line in:\n{}",
-                self.stdout()
-            );
+            assert!(started.elapsed() < Duration::from_secs(10), "no such line in:\n{}", self.stdout());
             std::thread::sleep(Duration::from_millis(10));
         }
     }
@@ -161,13 +143,7 @@ impl Server {
 
     /// `POST /invoke` with `body`, control path and request id set, on a new connection.
     pub async fn invoke(&self, request_id: &str, body: &str) -> Reply {
-        self.send(
-            post("/invoke")
-                .control_path("/invoke")
-                .request_id(request_id)
-                .body(body.to_owned()),
-        )
-        .await
+        self.send(post("/invoke").control_path("/invoke").request_id(request_id).body(body.to_owned())).await
     }
 }
 
@@ -185,12 +161,9 @@ pub struct Conn {
 
 impl Conn {
     pub async fn connect(port: u16) -> Conn {
-        let stream = TcpStream::connect(("127.0.0.1", port))
-            .await
-            .expect("connect");
-        let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .expect("handshake");
+        let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
         tokio::spawn(connection);
         Conn { sender }
     }
@@ -206,11 +179,7 @@ impl Conn {
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let body = response.into_body().collect().await?.to_bytes();
-        Ok(Reply {
-            status,
-            headers,
-            body,
-        })
+        Ok(Reply { status, headers, body })
     }
 
     pub fn is_closed(&self) -> bool {
@@ -236,17 +205,12 @@ impl Reply {
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.text()))
     }
 
     /// Asserts a success: 200, `x-fc-status: 200`.
     pub fn assert_ok(&self) -> &Self {
-        assert_eq!(
-            (self.status, self.header("x-fc-status")),
-            (200, Some("200")),
-            "{self:?}"
-        );
+        assert_eq!((self.status, self.header("x-fc-status")), (200, Some("200")), "{self:?}");
         self
     }
 
@@ -254,11 +218,7 @@ impl Reply {
     pub fn assert_error(&self, status: u16, error_type: &str) -> serde_json::Value {
         assert_eq!(self.status, status, "{self:?}");
         assert_eq!(self.header("x-fc-status"), Some("404"), "{self:?}");
-        assert_eq!(
-            self.header("content-type"),
-            Some("application/json"),
-            "{self:?}"
-        );
+        assert_eq!(self.header("content-type"), Some("application/json"), "{self:?}");
         let json = self.json();
         assert_eq!(json["errorType"], error_type, "{json}");
         assert!(json["errorMessage"].is_string(), "{json}");
@@ -272,12 +232,7 @@ pub struct Req {
 }
 
 pub fn request(method: Method, path: &str) -> Req {
-    Req {
-        builder: Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", "localhost"),
-    }
+    Req { builder: Request::builder().method(method).uri(path).header("host", "localhost") }
 }
 
 pub fn post(path: &str) -> Req {

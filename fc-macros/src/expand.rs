@@ -1,0 +1,236 @@
+//! The expansion: the user's function, unchanged, plus its glue and its registration in a
+//! `const _: () = { … };` block; or the function plus the errors.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::{Ident, Item, Path};
+
+use crate::args;
+use crate::signature::{self, Attr, Encoding, Output, Shape, Value};
+
+/// Expands the attribute on `item`. Never panics: every problem becomes a compile error
+/// emitted beside the unchanged item.
+pub(crate) fn expand(attr: Attr, args: TokenStream, item: TokenStream) -> TokenStream {
+    match try_expand(attr, args, item.clone()) {
+        Ok(tokens) => tokens,
+        Err(error) => {
+            let error = error.to_compile_error();
+            quote!(#item #error)
+        }
+    }
+}
+
+fn try_expand(attr: Attr, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let parsed_args = args::parse(attr, args);
+    let function = match syn::parse2::<Item>(item.clone()) {
+        Ok(Item::Fn(function)) => function,
+        Ok(other) => return Err(not_a_function(attr, &other)),
+        Err(error) => return Err(syn::Error::new(error.span(), format!("{attr} goes on a function: {error}"))),
+    };
+    let shape = signature::analyze(attr, &function);
+    let (args, shape) = match (parsed_args, shape) {
+        (Ok(args), Ok(shape)) => (args, shape),
+        (Err(mut a), Err(b)) => {
+            a.combine(b);
+            return Err(a);
+        }
+        (Err(e), _) | (_, Err(e)) => return Err(e),
+    };
+    let glue = glue(attr, &args.krate, &function.sig.ident, &shape);
+    Ok(quote! {
+        #item
+        #glue
+    })
+}
+
+fn not_a_function(attr: Attr, item: &Item) -> syn::Error {
+    let (what, span) = match item {
+        Item::Struct(s) => ("a struct", s.struct_token.span.join(s.ident.span()).unwrap_or(s.ident.span())),
+        Item::Enum(e) => ("an enum", e.ident.span()),
+        Item::Static(s) => ("a static", s.ident.span()),
+        Item::Const(c) => ("a const", c.ident.span()),
+        Item::Mod(m) => ("a module", m.ident.span()),
+        Item::Impl(i) => ("an impl block", i.impl_token.span),
+        Item::Trait(t) => ("a trait", t.ident.span()),
+        Item::Type(t) => ("a type alias", t.ident.span()),
+        Item::Use(u) => ("a `use`", u.use_token.span),
+        other => ("this item", other.span()),
+    };
+    syn::Error::new(span, format!("{attr} goes on a function, not on {what}"))
+}
+
+/// The glue: argument building, the call, the answer, the checks and the registration.
+fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let ctx = Ident::new("__fc_ctx", Span::mixed_site());
+    let body = Ident::new("__fc_body", Span::mixed_site());
+    let output = Ident::new("__fc_output", Span::mixed_site());
+    let mut checks = Vec::new();
+
+    let mut call_args = Vec::new();
+    if let Some(context) = &shape.context {
+        let ty = &context.ty;
+        checks.push(quote_spanned!(ty.span()=> #private::assert_context::<#ty>();));
+        call_args.push(if context.by_ref { quote!(&#ctx) } else { quote!(::core::clone::Clone::clone(&#ctx)) });
+    }
+    let mut prelude = TokenStream::new();
+    if let Some(input) = &shape.input {
+        let ty = &input.ty;
+        let value = Ident::new("__fc_input", Span::mixed_site());
+        match input.encoding {
+            Encoding::Json => {
+                checks.push(quote_spanned!(ty.span()=> #private::assert_json_input::<#ty>();));
+                prelude = quote!(let #value: #ty = #private::json_input::<#ty>(&#body)?;);
+            }
+            Encoding::Raw => {
+                checks.push(quote_spanned!(ty.span()=> #private::assert_raw_input::<#ty>();));
+                prelude = quote!(let #value: #ty = #private::raw_input::<#ty>(&#body););
+            }
+        }
+        call_args.push(quote!(#value));
+    }
+
+    let answer = |value: &Value, expr: TokenStream, checks: &mut Vec<TokenStream>| match value {
+        Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
+        Value::Output { ty, encoding: Encoding::Json } => {
+            checks.push(quote_spanned!(ty.span()=> #private::assert_json_output::<#ty>();));
+            quote!(#private::json_output::<#ty>(&#expr))
+        }
+        Value::Output { ty, encoding: Encoding::Raw } => {
+            checks.push(quote_spanned!(ty.span()=> #private::assert_raw_output::<#ty>();));
+            quote!(#private::raw_output::<#ty>(#expr))
+        }
+    };
+    let error_trait = format_ident!("{}", attr.error_trait());
+    let convert = match &shape.output {
+        Output::Plain(value) => answer(value, quote!(#output), &mut checks),
+        Output::Result { ok, err, ret } => {
+            let ok_value = Ident::new("__fc_ok", Span::mixed_site());
+            let error = Ident::new("__fc_error", Span::mixed_site());
+            let ok_answer = answer(ok, quote!(#ok_value), &mut checks);
+            if let Some(err) = err {
+                let assert = format_ident!("{}", attr.error_assert());
+                checks.push(quote_spanned!(err.span()=> #private::#assert::<#err, _>();));
+            }
+            // Spanned at the return type: an alias's error type is checked here.
+            let report = quote_spanned!(ret.span()=> #private::#error_trait::report(#error));
+            quote! {
+                match #output {
+                    #private::Ok(#ok_value) => #ok_answer,
+                    #private::Err(#error) => #private::Err(#report),
+                }
+            }
+        }
+    };
+
+    let kind = format_ident!("{}", attr.kind());
+    let call = if shape.is_async {
+        quote! {
+            fn __fc_call(#ctx: #private::Context, #body: #private::Bytes) -> #private::BoxFuture<#private::Outcome> {
+                #private::Box::pin(async move {
+                    #prelude
+                    let #output = #name(#(#call_args),*).await;
+                    #convert
+                })
+            }
+            fn __fc_make() -> #private::BoxHandler {
+                #private::async_fn(__fc_call)
+            }
+        }
+    } else {
+        quote! {
+            fn __fc_call(#ctx: #private::Context, #body: #private::Bytes) -> #private::Outcome {
+                #prelude
+                let #output = #name(#(#call_args),*);
+                #convert
+            }
+            fn __fc_make() -> #private::BoxHandler {
+                #private::sync_fn(__fc_call)
+            }
+        }
+    };
+    let line = quote_spanned!(name.span()=> ::core::line!());
+    let file = quote_spanned!(name.span()=> ::core::file!());
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case, unused_variables, clippy::all)]
+        const _: () = {
+            #[allow(dead_code)]
+            fn __fc_checks() {
+                #(#checks)*
+            }
+            #call
+            #private::inventory::submit! {
+                #private::Registration::new(
+                    #private::Kind::#kind,
+                    ::core::stringify!(#name),
+                    #file,
+                    #line,
+                    __fc_make,
+                )
+            }
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expanded(attr: Attr, args: TokenStream, item: TokenStream) -> String {
+        expand(attr, args, item).to_string()
+    }
+
+    #[test]
+    fn keeps_the_function_and_adds_the_glue() {
+        let out = expanded(
+            Attr::Handler,
+            quote!(),
+            quote!(
+                async fn hello(ctx: &fc::Context, e: Event) -> String {
+                    todo!()
+                }
+            ),
+        );
+        assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
+        assert!(out.contains(":: fc :: __private :: assert_json_input :: < Event > ()"), "{out}");
+        assert!(out.contains(":: fc :: __private :: async_fn (__fc_call)"), "{out}");
+        assert!(out.contains(":: fc :: __private :: Kind :: Handler"), "{out}");
+    }
+
+    #[test]
+    fn a_renamed_crate_is_used_everywhere() {
+        let out = expanded(
+            Attr::PreStop,
+            quote!(crate = "my_fc"),
+            quote!(
+                fn stop() {}
+            ),
+        );
+        assert!(!out.contains(":: fc ::"), "{out}");
+        assert!(out.contains("my_fc :: __private :: sync_fn"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_function() {
+        let out = expanded(
+            Attr::Handler,
+            quote!(bogus),
+            quote!(
+                fn f(a: A, b: B, c: C) {}
+            ),
+        );
+        assert!(out.starts_with("fn f (a : A , b : B , c : C) { }"), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 2, "{out}");
+        let out = expanded(
+            Attr::Initializer,
+            quote!(),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(out.starts_with("struct S ;"), "{out}");
+        assert!(out.contains("goes on a function, not on a struct"), "{out}");
+    }
+}

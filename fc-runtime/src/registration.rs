@@ -1,0 +1,253 @@
+//! What the attribute macros generate calls into: the registry of annotated functions,
+//! and the glue that turns a call's body into their arguments and their return value into
+//! the answer. Every check the macros make at compile time is a trait bound here, with a
+//! message that names the attribute.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::context::Context;
+use crate::error::{FunctionError, IntoFunctionError};
+use crate::handler::{self, BoxFuture, BoxHandler, Outcome, Payload};
+use crate::panic;
+
+/// Which attribute registered a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `#[fc::handler]`.
+    Handler,
+    /// `#[fc::initializer]`.
+    Initializer,
+    /// `#[fc::pre_freeze]`.
+    PreFreeze,
+    /// `#[fc::pre_stop]`.
+    PreStop,
+}
+
+impl Kind {
+    /// The attribute, as users write it.
+    pub fn attribute(self) -> &'static str {
+        match self {
+            Kind::Handler => "#[fc::handler]",
+            Kind::Initializer => "#[fc::initializer]",
+            Kind::PreFreeze => "#[fc::pre_freeze]",
+            Kind::PreStop => "#[fc::pre_stop]",
+        }
+    }
+}
+
+/// A function registered by an attribute.
+pub struct Registration {
+    kind: Kind,
+    name: &'static str,
+    file: &'static str,
+    line: u32,
+    make: fn() -> BoxHandler,
+}
+
+impl Registration {
+    /// A registration, as the attribute macros write it.
+    pub const fn new(kind: Kind, name: &'static str, file: &'static str, line: u32, make: fn() -> BoxHandler) -> Self {
+        Registration { kind, name, file, line, make }
+    }
+}
+
+inventory::collect!(Registration);
+
+/// The functions the attributes registered in this program, one per kind.
+#[derive(Default)]
+pub(crate) struct Registered {
+    pub(crate) handler: Option<BoxHandler>,
+    pub(crate) initializer: Option<BoxHandler>,
+    pub(crate) pre_freeze: Option<BoxHandler>,
+    pub(crate) pre_stop: Option<BoxHandler>,
+    /// Kinds registered more than once, as a message naming every function.
+    pub(crate) conflict: Option<String>,
+}
+
+pub(crate) fn registered() -> Registered {
+    let mut all: Vec<&Registration> = inventory::iter::<Registration>.into_iter().collect();
+    all.sort_by_key(|r| (r.file, r.line));
+    let mut registered = Registered::default();
+    let mut conflicts = Vec::new();
+    for kind in [Kind::Handler, Kind::Initializer, Kind::PreFreeze, Kind::PreStop] {
+        let of_kind: Vec<&&Registration> = all.iter().filter(|r| r.kind == kind).collect();
+        if of_kind.len() > 1 {
+            let places: Vec<String> =
+                of_kind.iter().map(|r| format!("`{}` at {}:{}", r.name, r.file, r.line)).collect();
+            conflicts.push(format!(
+                "`{}` is on {} functions, {}; a program has at most one",
+                kind.attribute(),
+                of_kind.len(),
+                places.join(" and ")
+            ));
+            continue;
+        }
+        let Some(one) = of_kind.first() else { continue };
+        let slot = match kind {
+            Kind::Handler => &mut registered.handler,
+            Kind::Initializer => &mut registered.initializer,
+            Kind::PreFreeze => &mut registered.pre_freeze,
+            Kind::PreStop => &mut registered.pre_stop,
+        };
+        *slot = Some((one.make)());
+    }
+    if !conflicts.is_empty() {
+        registered.conflict = Some(conflicts.join("; "));
+    }
+    registered
+}
+
+/// An async function's glue: `f` builds the call's future.
+pub fn async_fn(f: fn(Context, Bytes) -> BoxFuture<Outcome>) -> BoxHandler {
+    Arc::new(f)
+}
+
+/// A sync function's glue: `f` runs on the blocking thread pool.
+pub fn sync_fn(f: fn(Context, Bytes) -> Outcome) -> BoxHandler {
+    Arc::new(move |ctx: Context, body: Bytes| -> BoxFuture<Outcome> {
+        let task = tokio::task::spawn_blocking(move || {
+            let call_ctx = ctx.clone();
+            panic::catch_sync(&ctx, move || f(call_ctx, body))
+        });
+        Box::pin(async move {
+            match task.await {
+                Ok(result) => result.and_then(|outcome| outcome),
+                Err(error) => {
+                    Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}")))
+                }
+            }
+        })
+    })
+}
+
+/// An input parsed from the JSON body.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot parse its input `{Self}` from JSON",
+    label = "this input type does not implement `serde::Deserialize`",
+    note = "derive it with `#[derive(serde::Deserialize)]`, or take the raw body as `Vec<u8>` or `fc::Bytes`"
+)]
+pub trait JsonInput {}
+impl<T: DeserializeOwned> JsonInput for T {}
+
+/// An input that receives the body unparsed.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot pass the raw body as `{Self}`",
+    label = "not a raw-bytes type",
+    note = "the raw body is passed as `Vec<u8>` or `fc::Bytes`"
+)]
+pub trait RawInput {
+    /// The input.
+    fn from_body(body: &Bytes) -> Self;
+}
+
+impl RawInput for Vec<u8> {
+    fn from_body(body: &Bytes) -> Self {
+        body.to_vec()
+    }
+}
+
+impl RawInput for Bytes {
+    fn from_body(body: &Bytes) -> Self {
+        body.clone()
+    }
+}
+
+/// An output written as JSON.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot write its output `{Self}` as JSON",
+    label = "this output type does not implement `serde::Serialize`",
+    note = "derive it with `#[derive(serde::Serialize)]`, or return the raw body as `Vec<u8>` or `fc::Bytes`"
+)]
+pub trait JsonOutput {}
+impl<T: Serialize + ?Sized> JsonOutput for T {}
+
+/// An output written as is.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot write `{Self}` as the raw body",
+    label = "not a raw-bytes type",
+    note = "the raw body is returned as `Vec<u8>` or `fc::Bytes`"
+)]
+pub trait RawOutput: Into<Bytes> {}
+impl RawOutput for Vec<u8> {}
+impl RawOutput for Bytes {}
+
+macro_rules! error_trait {
+    ($name:ident, $assert:ident, $message:literal) => {
+        /// An error type the attribute's function may return.
+        #[diagnostic::on_unimplemented(
+            message = $message,
+            label = "not an error type the runtime can report",
+            note = "implement `std::error::Error` for it, or return `fc::Error`, `anyhow::Error` or `Box<dyn std::error::Error + Send + Sync>`"
+        )]
+        pub trait $name<M> {
+            /// The report of this error.
+            fn report(self) -> FunctionError;
+        }
+
+        impl<E: IntoFunctionError<M>, M> $name<M> for E {
+            fn report(self) -> FunctionError {
+                self.into_function_error()
+            }
+        }
+
+        /// Checks, at the type's own span, that `E` is an error the attribute can report.
+        pub fn $assert<E: $name<M>, M>() {}
+    };
+}
+
+error_trait!(HandlerError, assert_handler_error, "`#[fc::handler]` cannot report `{Self}` as a function error");
+error_trait!(
+    InitializerError,
+    assert_initializer_error,
+    "`#[fc::initializer]` cannot report `{Self}` as a function error"
+);
+error_trait!(PreFreezeError, assert_pre_freeze_error, "`#[fc::pre_freeze]` cannot report `{Self}` as a function error");
+error_trait!(PreStopError, assert_pre_stop_error, "`#[fc::pre_stop]` cannot report `{Self}` as a function error");
+
+/// Checks, at the type's own span, that `T` is a JSON input.
+pub fn assert_json_input<T: JsonInput>() {}
+/// Checks, at the type's own span, that `T` is a raw input.
+pub fn assert_raw_input<T: RawInput>() {}
+/// Checks, at the type's own span, that `T` is a JSON output.
+pub fn assert_json_output<T: JsonOutput + ?Sized>() {}
+/// Checks, at the type's own span, that `T` is a raw output.
+pub fn assert_raw_output<T: RawOutput>() {}
+/// Checks, at the type's own span, that `T` is the context.
+pub fn assert_context<T: IsContext + ?Sized>() {}
+
+/// `fc::Context`, as a parameter type.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not `fc::Context`",
+    label = "a parameter named like the context must be `fc::Context` or `&fc::Context`"
+)]
+pub trait IsContext {}
+impl IsContext for Context {}
+
+/// Parses a JSON input (an empty body is `null`).
+pub fn json_input<T: JsonInput + DeserializeOwned>(body: &Bytes) -> Result<T, FunctionError> {
+    handler::parse_json(body)
+}
+
+/// Passes the raw body.
+pub fn raw_input<T: RawInput>(body: &Bytes) -> T {
+    T::from_body(body)
+}
+
+/// Writes a JSON output.
+pub fn json_output<T: Serialize + ?Sized>(output: &T) -> Outcome {
+    handler::json_payload(output)
+}
+
+/// Writes a raw output.
+pub fn raw_output<T: RawOutput>(output: T) -> Outcome {
+    Ok(Payload::raw(output.into()))
+}
+
+/// No output: an empty body.
+pub fn empty_output() -> Outcome {
+    Ok(Payload::empty())
+}
