@@ -16,7 +16,12 @@ pub(crate) fn expand(attr: Attr, args: TokenStream, item: TokenStream) -> TokenS
         Ok(tokens) => tokens,
         Err(error) => {
             let error = error.to_compile_error();
-            quote!(#item #error)
+            // A variadic function cannot compile anyway: leave it out, so that only the
+            // attribute's errors are shown.
+            match syn::parse2::<syn::ItemFn>(item.clone()) {
+                Ok(function) if function.sig.variadic.is_some() => error,
+                _ => quote!(#item #error),
+            }
         }
     }
 }
@@ -66,55 +71,50 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     let ctx = Ident::new("__fc_ctx", Span::mixed_site());
     let body = Ident::new("__fc_body", Span::mixed_site());
     let output = Ident::new("__fc_output", Span::mixed_site());
-    let mut checks = Vec::new();
-
+    // Every use of a user's type is spanned at that type: a type that does not fit gets
+    // one error, there, with the message of the runtime's trait it lacks.
     let mut call_args = Vec::new();
     if let Some(context) = &shape.context {
         let ty = &context.ty;
-        checks.push(quote_spanned!(ty.span()=> #private::assert_context::<#ty>();));
-        call_args.push(if context.by_ref { quote!(&#ctx) } else { quote!(::core::clone::Clone::clone(&#ctx)) });
+        // The variable, resolved as the glue's but located at the parameter's type, so that
+        // a type other than `fc::Context` is reported there.
+        let at_ty = Ident::new("__fc_ctx", Span::mixed_site().located_at(ty.span()));
+        call_args.push(if context.by_ref {
+            quote_spanned!(ty.span()=> &#at_ty)
+        } else {
+            quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&#at_ty))
+        });
     }
     let mut prelude = TokenStream::new();
     if let Some(input) = &shape.input {
         let ty = &input.ty;
         let value = Ident::new("__fc_input", Span::mixed_site());
-        match input.encoding {
-            Encoding::Json => {
-                checks.push(quote_spanned!(ty.span()=> #private::assert_json_input::<#ty>();));
-                prelude = quote!(let #value: #ty = #private::json_input::<#ty>(&#body)?;);
-            }
-            Encoding::Raw => {
-                checks.push(quote_spanned!(ty.span()=> #private::assert_raw_input::<#ty>();));
-                prelude = quote!(let #value: #ty = #private::raw_input::<#ty>(&#body););
-            }
-        }
+        let build = match input.encoding {
+            Encoding::Json => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#body)?),
+            Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#body)),
+        };
+        prelude = quote!(let #value: #ty = #build;);
         call_args.push(quote!(#value));
     }
 
-    let answer = |value: &Value, expr: TokenStream, checks: &mut Vec<TokenStream>| match value {
+    let answer = |value: &Value, expr: TokenStream| match value {
         Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
         Value::Output { ty, encoding: Encoding::Json } => {
-            checks.push(quote_spanned!(ty.span()=> #private::assert_json_output::<#ty>();));
-            quote!(#private::json_output::<#ty>(&#expr))
+            quote_spanned!(ty.span()=> #private::json_output::<#ty>(&#expr))
         }
-        Value::Output { ty, encoding: Encoding::Raw } => {
-            checks.push(quote_spanned!(ty.span()=> #private::assert_raw_output::<#ty>();));
-            quote!(#private::raw_output::<#ty>(#expr))
-        }
+        Value::Output { ty, encoding: Encoding::Raw } => quote_spanned!(ty.span()=> #private::raw_output::<#ty>(#expr)),
     };
     let error_trait = format_ident!("{}", attr.error_trait());
     let convert = match &shape.output {
-        Output::Plain(value) => answer(value, quote!(#output), &mut checks),
+        Output::Plain(value) => answer(value, quote!(#output)),
         Output::Result { ok, err, ret } => {
             let ok_value = Ident::new("__fc_ok", Span::mixed_site());
             let error = Ident::new("__fc_error", Span::mixed_site());
-            let ok_answer = answer(ok, quote!(#ok_value), &mut checks);
-            if let Some(err) = err {
-                let assert = format_ident!("{}", attr.error_assert());
-                checks.push(quote_spanned!(err.span()=> #private::#assert::<#err, _>();));
-            }
-            // Spanned at the return type: an alias's error type is checked here.
-            let report = quote_spanned!(ret.span()=> #private::#error_trait::report(#error));
+            let ok_answer = answer(ok, quote!(#ok_value));
+            // At the error type when it is spelled out, else at the return type (an alias).
+            let span = err.as_ref().map_or_else(|| ret.span(), |err| err.span());
+            let at_ty = Ident::new("__fc_error", Span::mixed_site().located_at(span));
+            let report = quote_spanned!(span=> #private::#error_trait::report(#at_ty));
             quote! {
                 match #output {
                     #private::Ok(#ok_value) => #ok_answer,
@@ -156,10 +156,6 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         #[doc(hidden)]
         #[allow(non_snake_case, unused_variables, clippy::all)]
         const _: () = {
-            #[allow(dead_code)]
-            fn __fc_checks() {
-                #(#checks)*
-            }
             #call
             #private::inventory::submit! {
                 #private::Registration::new(
@@ -194,7 +190,7 @@ mod tests {
             ),
         );
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
-        assert!(out.contains(":: fc :: __private :: assert_json_input :: < Event > ()"), "{out}");
+        assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_body) ?"), "{out}");
         assert!(out.contains(":: fc :: __private :: async_fn (__fc_call)"), "{out}");
         assert!(out.contains(":: fc :: __private :: Kind :: Handler"), "{out}");
     }

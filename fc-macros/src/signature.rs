@@ -39,16 +39,6 @@ impl Attr {
         }
     }
 
-    /// The check of its error type (`fc::__private::assert_…_error`).
-    pub(crate) fn error_assert(self) -> &'static str {
-        match self {
-            Attr::Handler => "assert_handler_error",
-            Attr::Initializer => "assert_initializer_error",
-            Attr::PreFreeze => "assert_pre_freeze_error",
-            Attr::PreStop => "assert_pre_stop_error",
-        }
-    }
-
     fn is_hook(self) -> bool {
         self != Attr::Handler
     }
@@ -306,7 +296,9 @@ fn classify_output(attr: Attr, output: &ReturnType, errors: &mut Errors) -> Opti
         );
         return None;
     }
-    let Some(segment) = last_segment(ty).filter(|s| s.ident == "Result") else {
+    // `Result`, or an alias named like one (`fc::Result<T>`, `anyhow::Result<T>`,
+    // `HandlerResult<T>`), whose first argument is the output type.
+    let Some(segment) = last_segment(ty).filter(|s| s.ident.to_string().ends_with("Result")) else {
         return Some(Output::Plain(classify_value(ty)));
     };
     let types: Vec<&Type> = match &segment.arguments {
@@ -426,13 +418,19 @@ pub(crate) fn analyze(attr: Attr, function: &ItemFn) -> syn::Result<Shape> {
                     format!("{attr} takes the context first: write `(ctx: &fc::Context, input: T)`"),
                 ),
                 Param::Input(i) if input.is_none() => input = Some(i),
-                Param::Input(_) => errors.push_spanned(
-                    &typed.ty,
-                    format!(
-                        "{attr} takes one input; with two parameters the first is the context (`fc::Context` or `&fc::Context`), found `{}`",
-                        text(&sig.inputs[0])
-                    ),
-                ),
+                Param::Input(_) => {
+                    let first = match &sig.inputs[0] {
+                        FnArg::Typed(first) => &*first.ty,
+                        FnArg::Receiver(_) => &*typed.ty,
+                    };
+                    errors.push_spanned(
+                        first,
+                        format!(
+                            "{attr} takes one input: with two parameters the first is the context, `fc::Context` or `&fc::Context`; found `{}`",
+                            text(first)
+                        ),
+                    )
+                }
             }
         }
     }

@@ -11,7 +11,6 @@
 //! # Example
 //!
 //! ```no_run
-//! use fc::{Context, Json};
 //! use serde::Deserialize;
 //!
 //! #[derive(Deserialize)]
@@ -19,26 +18,44 @@
 //!     key: String,
 //! }
 //!
-//! async fn hello(ctx: Context, Json(event): Json<Event>) -> fc::Result<Json<String>> {
+//! #[fc::handler]
+//! async fn hello(ctx: &fc::Context, event: Event) -> fc::Result<String> {
 //!     log::info!("called as {}", ctx.function_name().unwrap_or("a local function"));
-//!     Ok(Json(format!("hello, {}!", event.key)))
+//!     Ok(format!("hello, {}!", event.key))
 //! }
 //!
 //! fn main() -> std::io::Result<()> {
-//!     fc::Runtime::new().handler(hello).run()
+//!     fc::run()
 //! }
 //! ```
 //!
-//! # Handlers
+//! # The attributes
+//!
+//! [`handler`] marks the event handler; [`initializer`], [`pre_freeze`] and [`pre_stop`]
+//! the lifecycle hooks. Each checks the function's shape at compile time and registers
+//! it; [`run`] (or [`Runtime::new`]) serves what was registered. See the README for the
+//! shapes.
+//!
+//! # Without the attributes
 //!
 //! A handler is a function (or closure) of zero, one or two arguments, each of which is
 //! [`Context`], [`Json<T>`] for any `T: DeserializeOwned`, or raw bytes ([`Bytes`] or
 //! `Vec<u8>`). It returns `()`, [`Json<T>`] for any `T: Serialize`, raw bytes, or a
-//! `Result` of one of those with any error type that converts into
-//! `Box<dyn std::error::Error>` (every `std::error::Error`, [`Error`], `anyhow::Error`,
-//! `Box<dyn Error + Send + Sync>`, `String`). Async functions are polled on the runtime's
-//! workers; wrap a synchronous function in [`blocking`] and it runs on the blocking pool.
-//! See [`Handler`] for the details and [`Error`] for how errors are reported.
+//! `Result` of one of those with an error type the runtime can report
+//! ([`IntoFunctionError`]). Async functions are polled on the runtime's workers; wrap a
+//! synchronous function in [`blocking`] and it runs on the blocking pool.
+//!
+//! ```no_run
+//! use fc::{Context, Json};
+//!
+//! async fn double(_ctx: Context, Json(n): Json<i64>) -> Json<i64> {
+//!     Json(n * 2)
+//! }
+//!
+//! fn main() -> std::io::Result<()> {
+//!     fc::Runtime::new().handler(double).run()
+//! }
+//! ```
 
 #![warn(missing_docs)]
 

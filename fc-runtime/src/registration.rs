@@ -130,8 +130,16 @@ pub fn sync_fn(f: fn(Context, Bytes) -> Outcome) -> BoxHandler {
     label = "this input type does not implement `serde::Deserialize`",
     note = "derive it with `#[derive(serde::Deserialize)]`, or take the raw body as `Vec<u8>` or `fc::Bytes`"
 )]
-pub trait JsonInput {}
-impl<T: DeserializeOwned> JsonInput for T {}
+pub trait JsonInput: Sized {
+    /// Parses the body (an empty body is `null`).
+    fn parse(body: &Bytes) -> Result<Self, FunctionError>;
+}
+
+impl<T: DeserializeOwned> JsonInput for T {
+    fn parse(body: &Bytes) -> Result<Self, FunctionError> {
+        handler::parse_json(body)
+    }
+}
 
 /// An input that receives the body unparsed.
 #[diagnostic::on_unimplemented(
@@ -162,8 +170,16 @@ impl RawInput for Bytes {
     label = "this output type does not implement `serde::Serialize`",
     note = "derive it with `#[derive(serde::Serialize)]`, or return the raw body as `Vec<u8>` or `fc::Bytes`"
 )]
-pub trait JsonOutput {}
-impl<T: Serialize + ?Sized> JsonOutput for T {}
+pub trait JsonOutput {
+    /// Serializes the output.
+    fn write(&self) -> Outcome;
+}
+
+impl<T: Serialize + ?Sized> JsonOutput for T {
+    fn write(&self) -> Outcome {
+        handler::json_payload(self)
+    }
+}
 
 /// An output written as is.
 #[diagnostic::on_unimplemented(
@@ -176,7 +192,7 @@ impl RawOutput for Vec<u8> {}
 impl RawOutput for Bytes {}
 
 macro_rules! error_trait {
-    ($name:ident, $assert:ident, $message:literal) => {
+    ($name:ident, $message:literal) => {
         /// An error type the attribute's function may return.
         #[diagnostic::on_unimplemented(
             message = $message,
@@ -193,43 +209,21 @@ macro_rules! error_trait {
                 self.into_function_error()
             }
         }
-
-        /// Checks, at the type's own span, that `E` is an error the attribute can report.
-        pub fn $assert<E: $name<M>, M>() {}
     };
 }
 
-error_trait!(HandlerError, assert_handler_error, "`#[fc::handler]` cannot report `{Self}` as a function error");
-error_trait!(
-    InitializerError,
-    assert_initializer_error,
-    "`#[fc::initializer]` cannot report `{Self}` as a function error"
-);
-error_trait!(PreFreezeError, assert_pre_freeze_error, "`#[fc::pre_freeze]` cannot report `{Self}` as a function error");
-error_trait!(PreStopError, assert_pre_stop_error, "`#[fc::pre_stop]` cannot report `{Self}` as a function error");
+error_trait!(HandlerError, "`#[fc::handler]` cannot report `{Self}` as a function error");
+error_trait!(InitializerError, "`#[fc::initializer]` cannot report `{Self}` as a function error");
+error_trait!(PreFreezeError, "`#[fc::pre_freeze]` cannot report `{Self}` as a function error");
+error_trait!(PreStopError, "`#[fc::pre_stop]` cannot report `{Self}` as a function error");
 
-/// Checks, at the type's own span, that `T` is a JSON input.
-pub fn assert_json_input<T: JsonInput>() {}
-/// Checks, at the type's own span, that `T` is a raw input.
-pub fn assert_raw_input<T: RawInput>() {}
-/// Checks, at the type's own span, that `T` is a JSON output.
-pub fn assert_json_output<T: JsonOutput + ?Sized>() {}
-/// Checks, at the type's own span, that `T` is a raw output.
-pub fn assert_raw_output<T: RawOutput>() {}
-/// Checks, at the type's own span, that `T` is the context.
-pub fn assert_context<T: IsContext + ?Sized>() {}
-
-/// `fc::Context`, as a parameter type.
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` is not `fc::Context`",
-    label = "a parameter named like the context must be `fc::Context` or `&fc::Context`"
-)]
-pub trait IsContext {}
-impl IsContext for Context {}
+// Each glue function has exactly one trait bound, and the macros give each call the span
+// of the user's type: a type that does not fit gets one error, on that type, with the
+// bound's message.
 
 /// Parses a JSON input (an empty body is `null`).
-pub fn json_input<T: JsonInput + DeserializeOwned>(body: &Bytes) -> Result<T, FunctionError> {
-    handler::parse_json(body)
+pub fn json_input<T: JsonInput>(body: &Bytes) -> Result<T, FunctionError> {
+    T::parse(body)
 }
 
 /// Passes the raw body.
@@ -238,8 +232,8 @@ pub fn raw_input<T: RawInput>(body: &Bytes) -> T {
 }
 
 /// Writes a JSON output.
-pub fn json_output<T: Serialize + ?Sized>(output: &T) -> Outcome {
-    handler::json_payload(output)
+pub fn json_output<T: JsonOutput + ?Sized>(output: &T) -> Outcome {
+    output.write()
 }
 
 /// Writes a raw output.

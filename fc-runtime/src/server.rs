@@ -257,7 +257,11 @@ impl Runtime {
     /// An attribute on more than one function is an error naming every one of them.
     fn check(&self) -> io::Result<()> {
         match &self.conflict {
-            Some(conflict) => Err(io::Error::new(io::ErrorKind::InvalidInput, format!("fc: {conflict}"))),
+            Some(conflict) => {
+                let message = format!("fc: {conflict}");
+                logging::runtime_line(log::Level::Error, None, &message);
+                Err(io::Error::new(io::ErrorKind::InvalidInput, message))
+            }
             None => Ok(()),
         }
     }

@@ -1,0 +1,6 @@
+use std::borrow::Cow;
+
+#[fc::handler]
+fn handler(_name: Cow<'static, str>) {}
+
+fn main() {}

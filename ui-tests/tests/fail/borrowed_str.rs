@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_name: &str) {}
+
+fn main() {}

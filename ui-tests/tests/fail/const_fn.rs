@@ -1,0 +1,4 @@
+#[fc::handler]
+const fn handler() {}
+
+fn main() {}

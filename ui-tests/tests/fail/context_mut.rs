@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_ctx: &mut fc::Context) {}
+
+fn main() {}

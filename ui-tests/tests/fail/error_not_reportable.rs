@@ -1,0 +1,8 @@
+struct Oops;
+
+#[fc::handler]
+fn handler() -> Result<String, Oops> {
+    Err(Oops)
+}
+
+fn main() {}

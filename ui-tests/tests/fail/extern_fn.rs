@@ -1,0 +1,4 @@
+#[fc::handler]
+extern "C" fn handler() {}
+
+fn main() {}

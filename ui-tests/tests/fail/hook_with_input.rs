@@ -1,0 +1,4 @@
+#[fc::pre_stop]
+fn stop(_ctx: &fc::Context, _reason: String) {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_input: impl serde::de::DeserializeOwned) {}
+
+fn main() {}

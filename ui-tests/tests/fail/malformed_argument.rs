@@ -1,0 +1,4 @@
+#[fc::initializer(crate = fc)]
+fn init() {}
+
+fn main() {}

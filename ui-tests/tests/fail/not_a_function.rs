@@ -1,0 +1,6 @@
+#[fc::handler]
+struct Handler;
+
+fn main() {
+    let _ = Handler;
+}

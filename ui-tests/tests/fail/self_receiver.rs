@@ -1,0 +1,8 @@
+struct Service;
+
+impl Service {
+    #[fc::handler]
+    fn handle(&self, _input: String) {}
+}
+
+fn main() {}

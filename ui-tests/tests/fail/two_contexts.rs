@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_ctx: &fc::Context, _again: fc::Context) {}
+
+fn main() {}

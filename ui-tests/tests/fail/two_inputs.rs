@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_name: String, _age: u32) {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[fc::handler(port = 9000)]
+fn handler() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[fc::handler]
+unsafe fn handler() {}
+
+fn main() {}

@@ -1,0 +1,4 @@
+#[fc::handler]
+unsafe extern "C" fn handler(_first: i32, _rest: ...) {}
+
+fn main() {}

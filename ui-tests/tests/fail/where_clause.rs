@@ -1,0 +1,4 @@
+#[fc::handler]
+fn handler(_input: String) where String: Clone {}
+
+fn main() {}
