@@ -521,7 +521,7 @@ mod tests {
         assert_eq!(
             error(Attr::Handler, "fn f(a: A, b: B) {}"),
             [
-                "`#[fc::handler]` takes one input; with two parameters the first is the context (`fc::Context` or `&fc::Context`), found `a: A`"
+                "`#[fc::handler]` takes one input: with two parameters the first is the context, `fc::Context` or `&fc::Context`; found `A`"
             ]
         );
         assert_eq!(
