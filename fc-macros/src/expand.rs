@@ -76,13 +76,10 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     let mut call_args = Vec::new();
     if let Some(context) = &shape.context {
         let ty = &context.ty;
-        // The variable, resolved as the glue's but located at the parameter's type, so that
-        // a type other than `fc::Context` is reported there.
-        let at_ty = Ident::new("__fc_ctx", Span::mixed_site().located_at(ty.span()));
         call_args.push(if context.by_ref {
-            quote_spanned!(ty.span()=> &#at_ty)
+            quote_spanned!(ty.span()=> #private::context_ref::<#ty>(&#ctx))
         } else {
-            quote_spanned!(ty.span()=> ::core::clone::Clone::clone(&#at_ty))
+            quote_spanned!(ty.span()=> #private::context_owned::<#ty>(&#ctx))
         });
     }
     let mut prelude = TokenStream::new();
@@ -92,17 +89,23 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         let build = match input.encoding {
             Encoding::Json => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#body)?),
             Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#body)),
+            Encoding::Http => quote_spanned!(ty.span()=> #private::http_input::<#ty>(#body)),
         };
         prelude = quote!(let #value: #ty = #build;);
         call_args.push(quote!(#value));
     }
 
+    let http = matches!(&shape.input, Some(input) if input.encoding == Encoding::Http);
     let answer = |value: &Value, expr: TokenStream| match value {
+        Value::Unit if http => quote!({ let () = #expr; #private::http_output(()) }),
+        Value::Output { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
         Value::Output { ty, encoding: Encoding::Json } => {
             quote_spanned!(ty.span()=> #private::json_output::<#ty>(&#expr))
         }
-        Value::Output { ty, encoding: Encoding::Raw } => quote_spanned!(ty.span()=> #private::raw_output::<#ty>(#expr)),
+        Value::Output { ty, encoding: Encoding::Raw | Encoding::Http } => {
+            quote_spanned!(ty.span()=> #private::raw_output::<#ty>(#expr))
+        }
     };
     let error_trait = format_ident!("{}", attr.error_trait());
     let convert = match &shape.output {
@@ -125,47 +128,52 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     };
 
     let kind = format_ident!("{}", attr.kind());
+    let (body_ty, outcome, make_async, make_sync) = if http {
+        (
+            quote!(#private::Request<#private::HttpBody>),
+            quote!(#private::HttpOutcome),
+            quote!(http_async_fn),
+            quote!(http_sync_fn),
+        )
+    } else {
+        (quote!(#private::Bytes), quote!(#private::Outcome), quote!(async_fn), quote!(sync_fn))
+    };
+    let handler_ty = if http { quote!(#private::HttpHandler) } else { quote!(#private::BoxHandler) };
+    // Closures, not named items: nothing the glue defines can shadow a user's item, or be
+    // shadowed by one. They capture nothing, so they are plain `fn` pointers.
     let call = if shape.is_async {
         quote! {
-            fn __fc_call(#ctx: #private::Context, #body: #private::Bytes) -> #private::BoxFuture<#private::Outcome> {
+            |#ctx: #private::Context, #body: #body_ty| -> #private::BoxFuture<#outcome> {
                 #private::Box::pin(async move {
                     #prelude
                     let #output = #name(#(#call_args),*).await;
                     #convert
                 })
             }
-            fn __fc_make() -> #private::BoxHandler {
-                #private::async_fn(__fc_call)
-            }
         }
     } else {
         quote! {
-            fn __fc_call(#ctx: #private::Context, #body: #private::Bytes) -> #private::Outcome {
+            |#ctx: #private::Context, #body: #body_ty| -> #outcome {
                 #prelude
                 let #output = #name(#(#call_args),*);
                 #convert
             }
-            fn __fc_make() -> #private::BoxHandler {
-                #private::sync_fn(__fc_call)
-            }
         }
     };
+    let glue_fn = if shape.is_async { make_async } else { make_sync };
+    let make = quote!(|| -> #handler_ty { #private::#glue_fn(#call) });
     let line = quote_spanned!(name.span()=> ::core::line!());
     let file = quote_spanned!(name.span()=> ::core::file!());
+    let registration = if http {
+        quote!(#private::Registration::http(::core::stringify!(#name), #file, #line, #make))
+    } else {
+        quote!(#private::Registration::new(#private::Kind::#kind, ::core::stringify!(#name), #file, #line, #make))
+    };
     quote! {
         #[doc(hidden)]
-        #[allow(non_snake_case, unused_variables, clippy::all)]
+        #[allow(deprecated, clippy::all)]
         const _: () = {
-            #call
-            #private::inventory::submit! {
-                #private::Registration::new(
-                    #private::Kind::#kind,
-                    ::core::stringify!(#name),
-                    #file,
-                    #line,
-                    __fc_make,
-                )
-            }
+            #private::inventory::submit! { #registration }
         };
     }
 }
@@ -191,7 +199,7 @@ mod tests {
         );
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
         assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_body) ?"), "{out}");
-        assert!(out.contains(":: fc :: __private :: async_fn (__fc_call)"), "{out}");
+        assert!(out.contains(":: fc :: __private :: async_fn (| __fc_ctx"), "{out}");
         assert!(out.contains(":: fc :: __private :: Kind :: Handler"), "{out}");
     }
 

@@ -68,6 +68,8 @@ pub(crate) struct ContextParam {
 pub(crate) enum Encoding {
     Json,
     Raw,
+    /// The whole HTTP request (`http::Request<fc::http::Body>`): an HTTP handler.
+    Http,
 }
 
 /// The input parameter.
@@ -159,9 +161,13 @@ fn is_context(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|s| s.ident == "Context" && s.arguments.is_none())
 }
 
-/// `Vec<u8>`, or `Bytes` under any path: the raw body.
+/// `Vec<u8>`, or `Bytes` under any path: the raw body; `Request<…>` under any path: the
+/// whole HTTP request.
 pub(crate) fn encoding(ty: &Type) -> Encoding {
     let Some(segment) = last_segment(ty) else { return Encoding::Json };
+    if segment.ident == "Request" && matches!(segment.arguments, PathArguments::AngleBracketed(_)) {
+        return Encoding::Http;
+    }
     if segment.ident == "Bytes" && segment.arguments.is_none() {
         return Encoding::Raw;
     }
@@ -266,6 +272,19 @@ fn classify_param(attr: Attr, ty: &Type, errors: &mut Errors) -> Option<Param> {
     Some(Param::Input(InputParam { ty: ty.clone(), encoding: encoding(ty) }))
 }
 
+/// `…Error`, `Box<dyn …>` or `dyn …`: the second half of a Go-style `(Out, error)`.
+fn looks_like_error(ty: &Type) -> bool {
+    match ty {
+        Type::TraitObject(_) => true,
+        _ => last_segment(ty).is_some_and(|s| {
+            s.ident.to_string().ends_with("Error")
+                || (s.ident == "Box"
+                    && matches!(&s.arguments, PathArguments::AngleBracketed(a)
+                        if matches!(a.args.first(), Some(GenericArgument::Type(Type::TraitObject(_))))))
+        }),
+    }
+}
+
 /// Classifies what a successful call returns.
 fn classify_value(ty: &Type) -> Value {
     if is_unit(ty) { Value::Unit } else { Value::Output { ty: Box::new(ty.clone()), encoding: encoding(ty) } }
@@ -281,8 +300,11 @@ fn classify_output(attr: Attr, output: &ReturnType, errors: &mut Errors) -> Opti
         errors.push_spanned(found, format!("{attr} needs a concrete return type; found `{}`", text(found)));
         return None;
     }
+    // A pair whose second element is an error: Go's `(Out, error)`. Other pairs are
+    // outputs like any other (a JSON array).
     if let Type::Tuple(tuple) = ty
         && tuple.elems.len() == 2
+        && looks_like_error(&tuple.elems[1])
     {
         let (out, err) = (&tuple.elems[0], &tuple.elems[1]);
         let hint = if is_unit(out) {
@@ -296,9 +318,9 @@ fn classify_output(attr: Attr, output: &ReturnType, errors: &mut Errors) -> Opti
         );
         return None;
     }
-    // `Result`, or an alias named like one (`fc::Result<T>`, `anyhow::Result<T>`,
-    // `HandlerResult<T>`), whose first argument is the output type.
-    let Some(segment) = last_segment(ty).filter(|s| s.ident.to_string().ends_with("Result")) else {
+    // `Result`, or an alias of it named `Result` (`fc::Result<T>`, `anyhow::Result<T>`,
+    // `io::Result<T>`), whose first argument is the output type.
+    let Some(segment) = last_segment(ty).filter(|s| s.ident == "Result") else {
         return Some(Output::Plain(classify_value(ty)));
     };
     let types: Vec<&Type> = match &segment.arguments {
@@ -331,6 +353,11 @@ fn classify_output(attr: Attr, output: &ReturnType, errors: &mut Errors) -> Opti
 
 /// Checks the function's qualifiers and generics.
 fn check_qualifiers(attr: Attr, sig: &Signature, errors: &mut Errors) {
+    if let Some(variadic) = &sig.variadic {
+        // Only C functions are variadic: that is the point, not `unsafe` or `extern`.
+        errors.push_spanned(variadic, format!("{attr} cannot be on a variadic function"));
+        return;
+    }
     if let Some(constness) = &sig.constness {
         errors.push_spanned(constness, format!("{attr} cannot be on a `const fn`: the runtime calls it at run time"));
     }
@@ -342,9 +369,6 @@ fn check_qualifiers(attr: Attr, sig: &Signature, errors: &mut Errors) {
     }
     if let Some(abi) = &sig.abi {
         errors.push_spanned(abi, format!("{attr} cannot be on an `extern` function: it needs a Rust function"));
-    }
-    if let Some(variadic) = &sig.variadic {
-        errors.push_spanned(variadic, format!("{attr} cannot be on a variadic function"));
     }
     if !sig.generics.params.is_empty() {
         errors.push_spanned(
@@ -500,6 +524,12 @@ mod tests {
         assert!(s.context.is_none() && !s.is_async);
         assert_eq!(s.input.unwrap().encoding, Encoding::Json);
         assert!(matches!(s.output, Output::Plain(Value::Output { encoding: Encoding::Json, .. })));
+        let s = shape(
+            Attr::Handler,
+            "async fn f(c: &Context, r: http::Request<fc::http::Body>) -> Response<Body> { todo!() }",
+        )
+        .unwrap();
+        assert_eq!(s.input.unwrap().encoding, Encoding::Http);
         let s = shape(Attr::PreStop, "fn f(c: Context) -> Result<(), String> { todo!() }").unwrap();
         assert!(matches!(s.output, Output::Result { ok: Value::Unit, err: Some(_), .. }));
     }

@@ -23,13 +23,15 @@ pub enum CallKind {
     PreFreeze,
     /// `GET /pre-stop`: the pre-stop hook.
     PreStop,
+    /// An HTTP function's request (`x-fc-control-path: /http-invoke`).
+    Http,
 }
 
 impl CallKind {
     /// The name the platform's log lines use (`Invoke`, `Initialize`, `PreFreeze`, `PreStop`).
     pub fn log_name(self) -> &'static str {
         match self {
-            CallKind::Invoke => "Invoke",
+            CallKind::Invoke | CallKind::Http => "Invoke",
             CallKind::Initialize => "Initialize",
             CallKind::PreFreeze => "PreFreeze",
             CallKind::PreStop => "PreStop",

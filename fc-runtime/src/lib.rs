@@ -62,6 +62,7 @@
 mod context;
 mod error;
 mod handler;
+pub mod http;
 mod lifecycle;
 mod logging;
 mod panic;
@@ -89,9 +90,11 @@ pub mod __private {
     pub use crate::context::Context;
     pub use crate::error::FunctionError;
     pub use crate::handler::{BoxFuture, BoxHandler, Outcome};
+    pub use crate::http::{Body as HttpBody, HttpHandler, HttpOutcome};
     pub use crate::logging::format_timestamp;
     pub use crate::registration::*;
     pub use bytes::Bytes;
+    pub use http::{Request, Response};
     pub use inventory;
     pub use std::boxed::Box;
     pub use std::result::Result::{Err, Ok};

@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use crate::context::{self, Context};
 use crate::error::{FunctionError, StackFrame};
-use crate::handler::{BoxFuture, BoxHandler, Outcome};
+use crate::handler::{BoxFuture, BoxHandler, Payload};
 
 /// `errorType` of a panic.
 pub(crate) const PANIC_ERROR_TYPE: &str = "Panic";
@@ -82,38 +82,51 @@ pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, F
     catch_unwind(AssertUnwindSafe(f)).map_err(report)
 }
 
-/// A handler's call that runs as handler code: the call's context is current while it is
-/// polled, and a panic in it — in building its arguments too — completes it with a
+/// A call that runs as handler code: the call's context is current while it is polled,
+/// and a panic in it — in building its arguments too — completes it with a
 /// [`FunctionError`].
-pub(crate) struct Guarded {
-    state: State,
+pub(crate) struct Guarded<T> {
+    state: State<T>,
     ctx: Context,
 }
 
-enum State {
-    Start(BoxHandler, Bytes),
-    Running(BoxFuture<Outcome>),
+type Start<T> = Box<dyn FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send>;
+
+enum State<T> {
+    Start(Start<T>),
+    Running(BoxFuture<Result<T, FunctionError>>),
     Done,
 }
 
-impl Guarded {
+impl Guarded<Payload> {
+    /// An event handler's call.
     pub(crate) fn new(handler: BoxHandler, ctx: Context, body: Bytes) -> Self {
-        Guarded { state: State::Start(handler, body), ctx }
+        Guarded::start(ctx, move |ctx| handler(ctx, body))
     }
 }
 
-impl Future for Guarded {
-    type Output = Outcome;
+impl<T> Guarded<T> {
+    /// The call `start` makes, when first polled.
+    pub(crate) fn start(
+        ctx: Context,
+        start: impl FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send + 'static,
+    ) -> Self {
+        Guarded { state: State::Start(Box::new(start)), ctx }
+    }
+}
 
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Outcome> {
+impl<T> Future for Guarded<T> {
+    type Output = Result<T, FunctionError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let ctx = &this.ctx;
         let state = &mut this.state;
         let result = catch_sync(ctx, || {
             if matches!(state, State::Start(..))
-                && let State::Start(handler, body) = std::mem::replace(state, State::Done)
+                && let State::Start(start) = std::mem::replace(state, State::Done)
             {
-                *state = State::Running(handler(ctx.clone(), body));
+                *state = State::Running(start(ctx.clone()));
             }
             match state {
                 State::Running(future) => future.as_mut().poll(cx),
@@ -236,6 +249,13 @@ fn is_plumbing(name: &str) -> bool {
     PREFIXES.iter().any(|p| name.starts_with(p))
 }
 
+/// Source from crates.io or git dependencies, or from std: a framework's plumbing (axum's,
+/// tower's) between the runtime and the user's code. The panic's own location is kept
+/// even there.
+fn is_dependency(path: &str) -> bool {
+    path.contains("/.cargo/registry/") || path.contains("/.cargo/git/") || path.starts_with("/rustc/")
+}
+
 fn clean_label(name: &str) -> String {
     let mut label = name;
     while let Some(stripped) = label.strip_suffix("::{{closure}}") {
@@ -261,7 +281,7 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
         .take_while(|f| !f.function.as_deref().is_some_and(is_runtime))
         .filter_map(|f| {
             let name = f.function.as_deref()?;
-            if is_plumbing(name) {
+            if is_plumbing(name) || f.file.as_deref().is_some_and(is_dependency) {
                 return None;
             }
             Some(StackFrame { path: f.file.as_deref().map(clean_path), line: f.line, label: clean_label(name) })

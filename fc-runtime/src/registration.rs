@@ -12,6 +12,7 @@ use serde::de::DeserializeOwned;
 use crate::context::Context;
 use crate::error::{FunctionError, IntoFunctionError};
 use crate::handler::{self, BoxFuture, BoxHandler, Outcome, Payload};
+use crate::http::{HttpHandler, HttpOutcome, IntoHttpResponse};
 use crate::panic;
 
 /// Which attribute registered a function.
@@ -25,6 +26,8 @@ pub enum Kind {
     PreFreeze,
     /// `#[fc::pre_stop]`.
     PreStop,
+    /// `#[fc::handler]` on an HTTP handler.
+    Http,
 }
 
 impl Kind {
@@ -35,6 +38,7 @@ impl Kind {
             Kind::Initializer => "#[fc::initializer]",
             Kind::PreFreeze => "#[fc::pre_freeze]",
             Kind::PreStop => "#[fc::pre_stop]",
+            Kind::Http => "#[fc::handler]",
         }
     }
 }
@@ -45,13 +49,23 @@ pub struct Registration {
     name: &'static str,
     file: &'static str,
     line: u32,
-    make: fn() -> BoxHandler,
+    make: Make,
+}
+
+enum Make {
+    Event(fn() -> BoxHandler),
+    Http(fn() -> HttpHandler),
 }
 
 impl Registration {
     /// A registration, as the attribute macros write it.
     pub const fn new(kind: Kind, name: &'static str, file: &'static str, line: u32, make: fn() -> BoxHandler) -> Self {
-        Registration { kind, name, file, line, make }
+        Registration { kind, name, file, line, make: Make::Event(make) }
+    }
+
+    /// An HTTP handler's registration, as the attribute macros write it.
+    pub const fn http(name: &'static str, file: &'static str, line: u32, make: fn() -> HttpHandler) -> Self {
+        Registration { kind: Kind::Http, name, file, line, make: Make::Http(make) }
     }
 }
 
@@ -64,6 +78,7 @@ pub(crate) struct Registered {
     pub(crate) initializer: Option<BoxHandler>,
     pub(crate) pre_freeze: Option<BoxHandler>,
     pub(crate) pre_stop: Option<BoxHandler>,
+    pub(crate) http: Option<HttpHandler>,
     /// Kinds registered more than once, as a message naming every function.
     pub(crate) conflict: Option<String>,
 }
@@ -73,7 +88,7 @@ pub(crate) fn registered() -> Registered {
     all.sort_by_key(|r| (r.file, r.line));
     let mut registered = Registered::default();
     let mut conflicts = Vec::new();
-    for kind in [Kind::Handler, Kind::Initializer, Kind::PreFreeze, Kind::PreStop] {
+    for kind in [Kind::Handler, Kind::Http, Kind::Initializer, Kind::PreFreeze, Kind::PreStop] {
         let of_kind: Vec<&&Registration> = all.iter().filter(|r| r.kind == kind).collect();
         if of_kind.len() > 1 {
             let places: Vec<String> =
@@ -87,13 +102,18 @@ pub(crate) fn registered() -> Registered {
             continue;
         }
         let Some(one) = of_kind.first() else { continue };
-        let slot = match kind {
-            Kind::Handler => &mut registered.handler,
-            Kind::Initializer => &mut registered.initializer,
-            Kind::PreFreeze => &mut registered.pre_freeze,
-            Kind::PreStop => &mut registered.pre_stop,
-        };
-        *slot = Some((one.make)());
+        match one.make {
+            Make::Http(make) => registered.http = Some(make()),
+            Make::Event(make) => {
+                let slot = match kind {
+                    Kind::Initializer => &mut registered.initializer,
+                    Kind::PreFreeze => &mut registered.pre_freeze,
+                    Kind::PreStop => &mut registered.pre_stop,
+                    Kind::Handler | Kind::Http => &mut registered.handler,
+                };
+                *slot = Some(make());
+            }
+        }
     }
     if !conflicts.is_empty() {
         registered.conflict = Some(conflicts.join("; "));
@@ -244,4 +264,85 @@ pub fn raw_output<T: RawOutput>(output: T) -> Outcome {
 /// No output: an empty body.
 pub fn empty_output() -> Outcome {
     Ok(Payload::empty())
+}
+
+/// An async HTTP handler's glue: `f` builds the call's future.
+pub fn http_async_fn(f: fn(Context, http::Request<crate::http::Body>) -> BoxFuture<HttpOutcome>) -> HttpHandler {
+    Arc::new(move |request: http::Request<crate::http::Body>| {
+        let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
+        f(ctx, request)
+    })
+}
+
+/// A sync HTTP handler's glue: `f` runs on the blocking thread pool.
+pub fn http_sync_fn(f: fn(Context, http::Request<crate::http::Body>) -> HttpOutcome) -> HttpHandler {
+    Arc::new(move |request: http::Request<crate::http::Body>| -> BoxFuture<HttpOutcome> {
+        let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
+        let task = tokio::task::spawn_blocking(move || {
+            let call_ctx = ctx.clone();
+            panic::catch_sync(&ctx, move || f(call_ctx, request))
+        });
+        Box::pin(async move {
+            match task.await {
+                Ok(result) => result.and_then(|outcome| outcome),
+                Err(error) => {
+                    Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}")))
+                }
+            }
+        })
+    })
+}
+
+/// Writes an HTTP handler's answer.
+pub fn http_output<T: IntoHttpResponse>(output: T) -> HttpOutcome {
+    Ok(output.into_http_response())
+}
+
+/// The request an HTTP handler takes.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` passes the HTTP request as `http::Request<fc::http::Body>`, not `{Self}`",
+    label = "take `http::Request<fc::http::Body>` here",
+    note = "`fc::http::Body` streams the request body; read it whole with `.to_bytes().await`, or hand the request to an axum `Router`"
+)]
+pub trait HttpInput {
+    /// The request.
+    fn from_request(request: http::Request<crate::http::Body>) -> Self;
+}
+
+impl HttpInput for http::Request<crate::http::Body> {
+    fn from_request(request: http::Request<crate::http::Body>) -> Self {
+        request
+    }
+}
+
+/// Passes the HTTP request.
+pub fn http_input<T: HttpInput>(request: http::Request<crate::http::Body>) -> T {
+    T::from_request(request)
+}
+
+/// The context, as a parameter's type.
+#[diagnostic::on_unimplemented(
+    message = "the `#[fc::…]` attributes pass the context as `fc::Context` or `&fc::Context`, not `{Self}`",
+    label = "take `fc::Context` here",
+    note = "a parameter whose type is named `Context` is the context"
+)]
+pub trait IsContext {
+    /// The context.
+    fn context(ctx: &Context) -> &Self;
+}
+
+impl IsContext for Context {
+    fn context(ctx: &Context) -> &Self {
+        ctx
+    }
+}
+
+/// Passes the context by reference.
+pub fn context_ref<T: IsContext + ?Sized>(ctx: &Context) -> &T {
+    T::context(ctx)
+}
+
+/// Passes the context by value.
+pub fn context_owned<T: IsContext + Clone>(ctx: &Context) -> T {
+    T::context(ctx).clone()
 }

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
+use crate::http::{BoxError, HttpHandler, HttpService, ResponseBody};
 use crate::lifecycle::{Initialized, Initializer, Tasks};
 use crate::logging;
 use crate::panic::{self, Guarded};
@@ -35,8 +36,40 @@ pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
 /// The first line the runtime prints, once it is listening.
 const COLD_START_LINE: &str = "FunctionCompute rust runtime inited.\n";
 
-/// The response body type.
-type Body = Full<Bytes>;
+/// The response body: whole for the protocol's answers, streamed for HTTP functions.
+enum Body {
+    Whole(Full<Bytes>),
+    Streamed(ResponseBody),
+}
+
+impl hyper::body::Body for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, BoxError>>> {
+        match self.get_mut() {
+            Body::Whole(full) => std::pin::Pin::new(full).poll_frame(cx).map_err(|never| match never {}),
+            Body::Streamed(body) => std::pin::Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            Body::Whole(full) => full.is_end_stream(),
+            Body::Streamed(body) => body.is_end_stream(),
+        }
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        match self {
+            Body::Whole(full) => full.size_hint(),
+            Body::Streamed(body) => body.size_hint(),
+        }
+    }
+}
 
 /// A Function Compute runtime: the handler and hooks, and how to serve them.
 ///
@@ -64,6 +97,8 @@ pub struct Runtime {
     initializer: Option<BoxHandler>,
     pre_freeze: Option<BoxHandler>,
     pre_stop: Option<BoxHandler>,
+    http: Option<HttpHandler>,
+    strip_base_path: bool,
     conflict: Option<String>,
     port: Option<u16>,
     body_limit: usize,
@@ -84,6 +119,8 @@ impl std::fmt::Debug for Runtime {
             .field("initializer", &self.initializer.is_some())
             .field("pre_freeze", &self.pre_freeze.is_some())
             .field("pre_stop", &self.pre_stop.is_some())
+            .field("http", &self.http.is_some())
+            .field("strip_base_path", &self.strip_base_path)
             .field("port", &self.port)
             .field("body_limit", &self.body_limit)
             .finish_non_exhaustive()
@@ -102,6 +139,8 @@ impl Runtime {
             initializer: registered.initializer,
             pre_freeze: registered.pre_freeze,
             pre_stop: registered.pre_stop,
+            http: registered.http,
+            strip_base_path: false,
             conflict: registered.conflict,
             port: None,
             body_limit: DEFAULT_BODY_LIMIT,
@@ -132,6 +171,40 @@ impl Runtime {
     /// The pre-stop hook (`GET /pre-stop`).
     pub fn pre_stop<H: Handler<Args>, Args>(mut self, hook: H) -> Self {
         self.pre_stop = Some(boxed(hook));
+        self
+    }
+
+    /// The HTTP function: any tower `Service<http::Request<fc::http::Body>>` answering an
+    /// `http::Response` — an axum `Router`, for one. It serves every request with
+    /// `x-fc-control-path: /http-invoke`, whatever its method and path, and, when there is
+    /// no control path, every path but the protocol's four. The call's [`Context`] is in
+    /// the request's extensions.
+    ///
+    /// ```no_run
+    /// # fn app() -> axum_stub::Router { unimplemented!() }
+    /// # mod axum_stub {
+    /// #     #[derive(Clone)] pub struct Router;
+    /// #     impl tower_service::Service<http::Request<fc::http::Body>> for Router {
+    /// #         type Response = http::Response<String>; type Error = std::convert::Infallible;
+    /// #         type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+    /// #         fn poll_ready(&mut self, _: &mut std::task::Context<'_>) -> std::task::Poll<Result<(), Self::Error>> { std::task::Poll::Ready(Ok(())) }
+    /// #         fn call(&mut self, _: http::Request<fc::http::Body>) -> Self::Future { std::future::ready(Ok(http::Response::new(String::new()))) }
+    /// #     }
+    /// # }
+    /// fn main() -> std::io::Result<()> {
+    ///     fc::Runtime::new().http(app()).strip_base_path(true).run()
+    /// }
+    /// ```
+    pub fn http<S: HttpService>(mut self, service: S) -> Self {
+        self.http = Some(service.into_http_handler());
+        self
+    }
+
+    /// Whether to remove FC 2.0's default-domain prefix (`x-fc-base-path`, such as
+    /// `/2016-08-15/proxy/<service>/<function>`) from HTTP requests' paths, so that the
+    /// same router serves the default domain and a custom domain (default off).
+    pub fn strip_base_path(mut self, on: bool) -> Self {
+        self.strip_base_path = on;
         self
     }
 
@@ -278,6 +351,8 @@ impl Runtime {
             initializer: Arc::new(Initializer::new(self.initializer)),
             pre_freeze: self.pre_freeze,
             pre_stop: self.pre_stop,
+            http: self.http,
+            strip_base_path: self.strip_base_path,
             body_limit: self.body_limit,
             tasks: Arc::new(Tasks::default()),
         }
@@ -313,18 +388,21 @@ enum Route {
     NotFound,
 }
 
-/// The control path decides; the request path only when there is none.
-fn route(request: &Request<Incoming>) -> Route {
-    let target = match request.headers().get("x-fc-control-path") {
-        Some(value) => value.as_bytes(),
-        None => request.uri().path().as_bytes(),
+/// The control path decides; the request path only when there is none. Without a
+/// control path (a developer's own `curl`), a path other than the protocol's goes to the
+/// HTTP function when there is one.
+fn route(request: &Request<Incoming>, serves_http: bool) -> Route {
+    let (target, controlled) = match request.headers().get("x-fc-control-path") {
+        Some(value) => (value.as_bytes(), true),
+        None => (request.uri().path().as_bytes(), false),
     };
     match target {
         b"/invoke" => Route::Call(CallKind::Invoke),
         b"/initialize" => Route::Call(CallKind::Initialize),
         b"/pre-freeze" => Route::Call(CallKind::PreFreeze),
         b"/pre-stop" => Route::Call(CallKind::PreStop),
-        b"/http-invoke" => Route::Http,
+        b"/http-invoke" if controlled => Route::Http,
+        _ if !controlled && serves_http => Route::Http,
         _ => Route::NotFound,
     }
 }
@@ -332,7 +410,7 @@ fn route(request: &Request<Incoming>) -> Route {
 fn expected_method(kind: CallKind) -> Method {
     match kind {
         CallKind::Invoke | CallKind::Initialize => Method::POST,
-        CallKind::PreFreeze | CallKind::PreStop => Method::GET,
+        CallKind::PreFreeze | CallKind::PreStop | CallKind::Http => Method::GET,
     }
 }
 
@@ -341,6 +419,8 @@ struct Shared {
     initializer: Arc<Initializer>,
     pre_freeze: Option<BoxHandler>,
     pre_stop: Option<BoxHandler>,
+    http: Option<HttpHandler>,
+    strip_base_path: bool,
     body_limit: usize,
     tasks: Arc<Tasks>,
 }
@@ -348,7 +428,12 @@ struct Shared {
 impl Shared {
     async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
         let received = Instant::now();
-        let route = route(&request);
+        let route = route(&request, self.http.is_some());
+        if route == Route::Http
+            && let Some(http) = &self.http
+        {
+            return self.http_call(Arc::clone(http), request, received).await;
+        }
         let (parts, body) = request.into_parts();
         let kind = match route {
             Route::Call(kind) if parts.method == expected_method(kind) => kind,
@@ -362,7 +447,7 @@ impl Shared {
                 return response;
             }
             Route::Http => {
-                let message = "this function serves events: no HTTP function is registered";
+                let message = "no HTTP function is registered";
                 return reject(&parts.headers, body, FunctionError::new("NotFound", message));
             }
             Route::NotFound => {
@@ -384,12 +469,57 @@ impl Shared {
         })
     }
 
+    /// An HTTP function's call: the request goes to the function as it came (less the
+    /// base path, when asked), with the context in its extensions; its answer streams
+    /// back with `x-fc-status: 200`. An error or a panic answers 500 with the JSON error.
+    async fn http_call(&self, http: HttpHandler, request: Request<Incoming>, received: Instant) -> Response<Body> {
+        let (mut parts, body) = request.into_parts();
+        if self.strip_base_path {
+            strip_base_path(&mut parts);
+        }
+        let ctx = Context::for_call(parts.headers.clone(), CallKind::Http, received);
+        parts.extensions.insert(ctx.clone());
+        let request = Request::from_parts(parts, crate::http::Body::incoming(body));
+        let call = self.tasks.spawn(async move {
+            let id = ctx.request_id();
+            logging::call_start(CallKind::Http, id);
+            let outcome = Guarded::start(ctx.clone(), move |_| http(request)).await;
+            let response = match outcome {
+                Ok(mut response) => {
+                    response.headers_mut().insert(X_FC_STATUS, HeaderValue::from_static("200"));
+                    response.map(Body::Streamed)
+                }
+                Err(error) => {
+                    let error = error.with_status(500);
+                    logging::failure(id, &error);
+                    failure_response(&error)
+                }
+            };
+            logging::call_end(
+                CallKind::Http,
+                id,
+                response.headers().get(X_FC_STATUS) != Some(&HeaderValue::from_static("200")),
+            );
+            response
+        });
+        call.await.unwrap_or_else(|error| {
+            failure_response(
+                &FunctionError::new("Cancelled", format!("the call did not finish: {error}")).with_status(500),
+            )
+        })
+    }
+
     async fn call(&self, kind: CallKind, ctx: Context, body: Incoming) -> Response<Body> {
         match kind {
             CallKind::Invoke => self.invoke(ctx, body).await,
             CallKind::Initialize => {
                 discard(body);
                 self.initialize(ctx).await
+            }
+            // Routed to `http_call` before; with no HTTP function it is not a call.
+            CallKind::Http => {
+                discard(body);
+                failure_response(&FunctionError::new("NotFound", "no HTTP function is registered"))
             }
             CallKind::PreFreeze | CallKind::PreStop => {
                 discard(body);
@@ -526,6 +656,30 @@ fn discard(mut body: Incoming) {
     });
 }
 
+/// Removes FC 2.0's default-domain prefix (`x-fc-base-path`, such as
+/// `/2016-08-15/proxy/<service>/<function>`) from the path, so that one router serves both
+/// the default domain and a custom domain.
+fn strip_base_path(parts: &mut http::request::Parts) {
+    let Some(base) = parts.headers.get("x-fc-base-path").and_then(|v| v.to_str().ok()) else { return };
+    let base = base.trim_end_matches('/');
+    if base.is_empty() {
+        return;
+    }
+    let path = parts.uri.path();
+    let rest = match path.strip_prefix(base) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return,
+    };
+    let stripped = match parts.uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    if let Ok(uri) = stripped.parse() {
+        parts.uri = uri;
+    }
+}
+
 /// How much of an unused body is read and dropped before the connection is closed.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
 /// How long an unused body is read and dropped before the connection is closed.
@@ -541,7 +695,7 @@ fn not_registered(ctx: &Context, name: &str) -> Response<Body> {
 const X_FC_STATUS: &str = "x-fc-status";
 
 fn success_response(payload: Payload) -> Response<Body> {
-    let mut response = Response::new(Full::new(payload.body));
+    let mut response = Response::new(Body::Whole(Full::new(payload.body)));
     let headers = response.headers_mut();
     headers.insert(X_FC_STATUS, HeaderValue::from_static("200"));
     if let Some(content_type) = payload.content_type {
@@ -551,7 +705,7 @@ fn success_response(payload: Payload) -> Response<Body> {
 }
 
 fn failure_response(error: &FunctionError) -> Response<Body> {
-    let mut response = Response::new(Full::new(Bytes::from(error.to_json())));
+    let mut response = Response::new(Body::Whole(Full::new(Bytes::from(error.to_json()))));
     *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::NOT_FOUND);
     let headers = response.headers_mut();
     headers.insert(X_FC_STATUS, HeaderValue::from_static("404"));

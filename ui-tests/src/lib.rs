@@ -29,7 +29,12 @@ impl Reply {
 
     /// Asserts a failure with this `errorType` and returns `errorMessage`.
     pub fn error(&self, error_type: &str) -> String {
-        assert_eq!((self.status, self.fc_status.as_str()), (404, "404"), "{self:?}");
+        self.error_with_status(404, error_type)
+    }
+
+    /// Asserts a failure with this status and `errorType` and returns `errorMessage`.
+    pub fn error_with_status(&self, status: u16, error_type: &str) -> String {
+        assert_eq!((self.status, self.fc_status.as_str()), (status, "404"), "{self:?}");
         let json = self.json();
         assert_eq!(json["errorType"], error_type, "{self:?}");
         json["errorMessage"].as_str().unwrap().to_owned()

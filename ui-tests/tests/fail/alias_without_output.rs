@@ -1,7 +1,7 @@
-type HandlerResult = Result<String, std::io::Error>;
+type Result = std::result::Result<String, std::io::Error>;
 
 #[fc::handler]
-fn handler() -> HandlerResult {
+fn handler() -> Result {
     Ok(String::new())
 }
 

@@ -1,0 +1,121 @@
+//! `http`: an axum application as the HTTP function. The same router also serves FC 3.0
+//! HTTP-trigger events, through an event handler; and a pre-freeze hook runs beside it.
+
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{Extension, Path, Query};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use bytes::Bytes;
+use fc::http::{HttpTriggerEvent, HttpTriggerResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+/// The application: the same router for HTTP calls and HTTP-trigger events.
+fn app() -> Router {
+    Router::new()
+        .route("/", get(|| async { "hello from axum" }))
+        .route("/echo", post(echo))
+        .route("/users/{id}", get(user))
+        .route("/inspect/{*rest}", any(echo))
+        // User paths that are also the protocol's.
+        .route("/invoke", any(|| async { "the application's own /invoke" }))
+        .route("/initialize", any(|| async { "the application's own /initialize" }))
+        .route("/pre-stop", any(|| async { "the application's own /pre-stop" }))
+        .route("/cookies", get(cookies))
+        .route("/big", get(big))
+        .route("/slow", get(slow))
+        .route("/panic", get(panics))
+        .route("/context", get(context))
+}
+
+/// Everything the request carried, as JSON: method, path, query, headers in order, body.
+async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+    let headers: Vec<(String, String)> =
+        headers.iter().map(|(k, v)| (k.to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned())).collect();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    axum::Json(
+        json!({"method": method.as_str(), "path": uri.path(), "query": uri.query(), "headers": headers, "body": body}),
+    )
+    .into_response()
+}
+
+async fn user(Path(id): Path<u64>) -> impl IntoResponse {
+    axum::Json(json!({"id": id, "name": format!("user {id}")}))
+}
+
+/// Two `Set-Cookie` headers, in order.
+async fn cookies() -> Response {
+    let mut response = "two cookies".into_response();
+    response.headers_mut().append(header::SET_COOKIE, "first=1".parse().unwrap());
+    response.headers_mut().append(header::SET_COOKIE, "second=2".parse().unwrap());
+    response
+}
+
+#[derive(Deserialize)]
+struct Size {
+    mib: usize,
+}
+
+/// A body of `mib` MiB, made one MiB at a time as the caller reads it.
+async fn big(Query(size): Query<Size>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/octet-stream")], axum::body::Body::new(Chunks { left: size.mib }))
+}
+
+struct Chunks {
+    left: usize,
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut TaskContext<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        if self.left == 0 {
+            return Poll::Ready(None);
+        }
+        self.left -= 1;
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from(vec![b'x'; 1 << 20])))))
+    }
+}
+
+#[derive(Deserialize)]
+struct Delay {
+    ms: u64,
+}
+
+async fn slow(Query(delay): Query<Delay>) -> String {
+    tokio::time::sleep(Duration::from_millis(delay.ms)).await;
+    format!("slept {} ms", delay.ms)
+}
+
+async fn panics() -> &'static str {
+    panic!("the route panicked")
+}
+
+/// The call's context, from the request's extensions.
+async fn context(Extension(ctx): Extension<fc::Context>) -> impl IntoResponse {
+    (StatusCode::OK, format!("request {}", ctx.request_id()))
+}
+
+/// An event function serving HTTP-trigger events through the same router.
+#[fc::handler]
+async fn trigger(event: HttpTriggerEvent) -> fc::Result<HttpTriggerResponse> {
+    fc::http::serve_event(app(), event).await
+}
+
+#[fc::pre_freeze]
+fn freeze() {
+    log::info!("pre-freeze beside the HTTP function");
+}
+
+fn main() -> std::io::Result<()> {
+    fc::Runtime::new().http(app()).strip_base_path(true).run()
+}

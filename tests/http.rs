@@ -1,0 +1,201 @@
+//! HTTP functions over the real protocol: the `http` example (an axum router) with the
+//! control path on and off, user paths that are also the protocol's, repeated headers, a
+//! streamed 30 MiB answer, a panicking route, concurrent calls, the context in the
+//! request, the base path, an HTTP-trigger event through the same router, and a hook
+//! beside it all.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Conn, Server, get, post, request};
+use hyper::Method;
+use serde_json::json;
+
+const HTTP: &str = env!("CARGO_BIN_EXE_http");
+
+#[tokio::test]
+async fn routes_with_and_without_the_control_path() {
+    let server = Server::start(HTTP, &[]);
+    for req in [get("/").control_path("/http-invoke").request_id("h1").empty(), get("/").empty()] {
+        let reply = server.send(req).await;
+        assert_eq!(reply.assert_ok().text(), "hello from axum");
+        assert_eq!(reply.header("content-type"), Some("text/plain; charset=utf-8"));
+    }
+    let reply = server.send(get("/users/42").control_path("/http-invoke").empty()).await;
+    assert_eq!(reply.assert_ok().json(), json!({"id": 42, "name": "user 42"}));
+    // The application's own 404 is an answer like any other.
+    let reply = server.send(get("/no/such/page").control_path("/http-invoke").empty()).await;
+    assert_eq!((reply.status, reply.header("x-fc-status")), (404, Some("200")));
+    let stdout = server.stdout();
+    assert!(stdout.contains("FC Invoke Start RequestId: h1\nFC Invoke End RequestId: h1\n"), "{stdout}");
+}
+
+#[tokio::test]
+async fn user_paths_that_collide_with_the_protocol_go_to_the_application_with_the_control_path() {
+    let server = Server::start(HTTP, &[]);
+    for (method, path) in [(Method::POST, "/invoke"), (Method::POST, "/initialize"), (Method::GET, "/pre-stop")] {
+        let reply = server.send(request(method, path).control_path("/http-invoke").empty()).await;
+        assert_eq!(reply.assert_ok().text(), format!("the application's own {path}"));
+    }
+    // Without the control path they are the protocol's: no initializer is registered…
+    assert_eq!(server.send(post("/initialize").empty()).await.assert_ok().text(), "");
+    // …and the pre-freeze hook runs beside the HTTP function.
+    server.send(get("/pre-freeze").request_id("f1").empty()).await.assert_ok();
+    server.wait_for_line(|l| l.ends_with(" f1 [INFO] pre-freeze beside the HTTP function"));
+}
+
+#[tokio::test]
+async fn method_path_query_headers_and_body_reach_the_application_and_back() {
+    let server = Server::start(HTTP, &[]);
+    let reply = server
+        .send(
+            request(Method::PATCH, "/inspect/a/b?x=1&y=two%20words")
+                .control_path("/http-invoke")
+                .header("x-multi", "first")
+                .header("x-other", "o")
+                .header("x-multi", "second")
+                .body("the body"),
+        )
+        .await;
+    let echo = reply.assert_ok().json();
+    assert_eq!(echo["method"], "PATCH");
+    assert_eq!(echo["path"], "/inspect/a/b");
+    assert_eq!(echo["query"], "x=1&y=two%20words");
+    assert_eq!(echo["body"], "the body");
+    let multi: Vec<&str> = echo["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h[0] == "x-multi")
+        .map(|h| h[1].as_str().unwrap())
+        .collect();
+    assert_eq!(multi, ["first", "second"]);
+    assert!(echo["headers"].as_array().unwrap().iter().any(|h| h[0] == "x-fc-control-path"), "{echo}");
+
+    let reply = server.send(get("/cookies").empty()).await;
+    let cookies: Vec<&str> = reply.headers.get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(cookies, ["first=1", "second=2"]);
+    assert_eq!(reply.assert_ok().text(), "two cookies");
+}
+
+fn peak_rss_kib(pid: i32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_30_mib_answer_is_streamed_not_buffered() {
+    let server = Server::start(HTTP, &[]);
+    server.send(get("/").empty()).await.assert_ok();
+    let before = peak_rss_kib(server.pid());
+    // Read the answer slowly: a server that buffered it whole would hold all 30 MiB.
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await.unwrap();
+    tokio::spawn(connection);
+    let response = sender.send_request(get("/big?mib=30").control_path("/http-invoke").empty()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-fc-status"], "200");
+    assert!(response.headers().get("content-length").is_none(), "not streamed: {:?}", response.headers());
+    let mut body = response.into_body();
+    let mut received = 0usize;
+    use http_body_util::BodyExt;
+    while let Some(frame) = body.frame().await {
+        received += frame.unwrap().data_ref().map_or(0, |d| d.len());
+        if received < (8 << 20) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+    assert_eq!(received, 30 << 20);
+    let grown = peak_rss_kib(server.pid()).saturating_sub(before);
+    assert!(grown < 12 * 1024, "the server's peak memory grew by {grown} KiB while streaming 30 MiB");
+}
+
+#[tokio::test]
+async fn a_panicking_route_answers_500_and_the_process_keeps_serving() {
+    let server = Server::start(HTTP, &[]);
+    let reply = server.send(get("/panic").control_path("/http-invoke").request_id("p1").empty()).await;
+    let json = reply.assert_error(500, "Panic");
+    assert_eq!(json["errorMessage"], "the route panicked");
+    assert_eq!(json["stackTrace"][0]["path"], "examples/http.rs", "{json}");
+    assert_eq!(json["stackTrace"][0]["label"], "http::panics", "{json}");
+    for frame in json["stackTrace"].as_array().unwrap() {
+        assert!(!frame["label"].as_str().unwrap().contains("axum::"), "framework plumbing: {json}");
+    }
+    assert!(server.stdout().contains("FC Invoke End RequestId: p1, Error: Unhandled function error\n"));
+    assert_eq!(server.send(get("/").empty()).await.assert_ok().text(), "hello from axum");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_calls_and_a_slow_one_do_not_block_each_other() {
+    let server = Server::start(HTTP, &[]);
+    let port = server.port;
+    let slow = tokio::spawn(async move {
+        Conn::connect(port).await.send(get("/slow?ms=1500").control_path("/http-invoke").empty()).await
+    });
+    let started = Instant::now();
+    let mut calls = Vec::new();
+    for i in 0..100 {
+        calls.push(tokio::spawn(async move {
+            let mut conn = Conn::connect(port).await;
+            let path = if i % 4 == 0 { "/panic".to_owned() } else { format!("/users/{i}") };
+            (i, conn.send(get(&path).control_path("/http-invoke").empty()).await)
+        }));
+    }
+    for call in calls {
+        let (i, reply) = call.await.unwrap();
+        if i % 4 == 0 {
+            reply.assert_error(500, "Panic");
+        } else {
+            assert_eq!(reply.assert_ok().json()["id"], i);
+        }
+    }
+    assert!(started.elapsed() < Duration::from_millis(1500), "the slow call held the others up");
+    assert_eq!(slow.await.unwrap().assert_ok().text(), "slept 1500 ms");
+}
+
+#[tokio::test]
+async fn the_context_and_the_base_path() {
+    let server = Server::start(HTTP, &[]);
+    let reply = server.send(get("/context").control_path("/http-invoke").request_id("ctx-7").empty()).await;
+    assert_eq!(reply.assert_ok().text(), "request ctx-7");
+    let base = "/2016-08-15/proxy/svc/fn";
+    let reply = server
+        .send(get(&format!("{base}/users/9?x=1")).control_path("/http-invoke").header("x-fc-base-path", base).empty())
+        .await;
+    assert_eq!(reply.assert_ok().json(), json!({"id": 9, "name": "user 9"}));
+    let reply =
+        server.send(get(base).control_path("/http-invoke").header("x-fc-base-path", &format!("{base}/")).empty()).await;
+    assert_eq!(reply.assert_ok().text(), "hello from axum");
+    // A path outside the base path is left alone.
+    let reply = server.send(get("/users/3").control_path("/http-invoke").header("x-fc-base-path", base).empty()).await;
+    assert_eq!(reply.assert_ok().json()["id"], 3);
+}
+
+#[tokio::test]
+async fn an_http_trigger_event_is_served_by_the_same_router() {
+    let server = Server::start(HTTP, &[]);
+    let event = json!({
+        "version": "v1",
+        "rawPath": "/echo",
+        "body": "aGVsbG8=",
+        "isBase64Encoded": true,
+        "headers": {"x-from": "trigger"},
+        "queryParameters": {"q": "1"},
+        "requestContext": {"accountId": "1", "domainName": "d", "domainPrefix": "p",
+            "http": {"method": "POST", "path": "/echo", "protocol": "HTTP/1.1", "sourceIp": "1.2.3.4", "userAgent": "ua"},
+            "requestId": "r", "time": "t", "timeEpoch": "0"}
+    });
+    let reply = server.invoke("ev-1", &event.to_string()).await;
+    let answer = reply.assert_ok().json();
+    assert_eq!(answer["statusCode"], 200);
+    assert_eq!(answer["isBase64Encoded"], false);
+    assert_eq!(answer["headers"]["content-type"], "application/json");
+    let echo: serde_json::Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(echo["method"], "POST");
+    assert_eq!(echo["query"], "q=1");
+    assert_eq!(echo["body"], "hello");
+    assert!(echo["headers"].as_array().unwrap().contains(&json!(["x-from", "trigger"])), "{echo}");
+}

@@ -1,0 +1,6 @@
+#[fc::handler]
+fn handler(_request: http::Request<fc::http::Body>) -> u32 {
+    7
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+#[fc::handler]
+async fn handler(_request: http::Request<String>) -> String {
+    String::new()
+}
+
+fn main() {}
