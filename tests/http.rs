@@ -199,3 +199,26 @@ async fn an_http_trigger_event_is_served_by_the_same_router() {
     assert_eq!(echo["body"], "hello");
     assert!(echo["headers"].as_array().unwrap().contains(&json!(["x-from", "trigger"])), "{echo}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slowly_sent_body_does_not_block_other_calls() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = Server::start(HTTP, &[]);
+    let mut slow = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
+    let head = "POST /echo HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\ncontent-length: 10\r\n\r\nhello";
+    slow.write_all(head.as_bytes()).await.unwrap();
+    // Half the body is in; meanwhile other calls are answered.
+    for i in 0..20 {
+        let reply = server.send(get(&format!("/users/{i}")).control_path("/http-invoke").empty()).await;
+        assert_eq!(reply.assert_ok().json()["id"], i);
+    }
+    slow.write_all(b"world").await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&answer).contains("helloworld") {
+        let n = tokio::time::timeout(Duration::from_secs(10), slow.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0, "closed: {}", String::from_utf8_lossy(&answer));
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK\r\n"));
+}

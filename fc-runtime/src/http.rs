@@ -46,8 +46,8 @@ impl Body {
     }
 
     /// Reads the whole body.
-    pub async fn to_bytes(self) -> Result<Bytes, BoxError> {
-        Ok(self.collect().await?.to_bytes())
+    pub async fn to_bytes(self) -> Result<Bytes, BodyError> {
+        Ok(self.collect().await.map_err(BodyError)?.to_bytes())
     }
 }
 
@@ -113,6 +113,22 @@ impl HttpBody for Body {
             Inner::Incoming(incoming) => incoming.size_hint(),
             Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
         }
+    }
+}
+
+/// A request body that could not be read (the caller went away, say).
+#[derive(Debug)]
+pub struct BodyError(BoxError);
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read the request body: {}", self.0)
+    }
+}
+
+impl std::error::Error for BodyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
     }
 }
 

@@ -2,11 +2,11 @@
 use http::{Request, Response};
 
 #[fc::handler]
-async fn handler(ctx: &fc::Context, request: Request<fc::http::Body>) -> Response<String> {
+async fn handler(ctx: &fc::Context, request: Request<fc::http::Body>) -> fc::Result<Response<String>> {
     let query = request.uri().query().unwrap_or("").to_owned();
-    let body = request.into_body().to_bytes().await.unwrap();
+    let body = request.into_body().to_bytes().await?;
     let text = format!("{} {} {}", ctx.request_id(), query, String::from_utf8_lossy(&body));
-    Response::builder().status(201).header("x-made", "yes").body(text).unwrap()
+    Ok(Response::builder().status(201).header("x-made", "yes").body(text)?)
 }
 
 fn main() {
