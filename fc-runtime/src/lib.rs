@@ -93,6 +93,7 @@ pub mod __private {
     pub use crate::http::{Body as HttpBody, HttpHandler, HttpOutcome};
     pub use crate::logging::format_timestamp;
     pub use crate::registration::*;
+    pub use crate::server::route_name;
     pub use bytes::Bytes;
     pub use http::{Request, Response};
     pub use inventory;

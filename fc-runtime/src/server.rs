@@ -388,13 +388,18 @@ enum Route {
     NotFound,
 }
 
-/// The control path decides; the request path only when there is none. Without a
-/// control path (a developer's own `curl`), a path other than the protocol's goes to the
-/// HTTP function when there is one.
+/// Where a request goes: the control path decides; the request path only when there is
+/// none. Without a control path (a developer's own `curl`), a path other than the
+/// protocol's goes to the HTTP function when there is one.
 fn route(request: &Request<Incoming>, serves_http: bool) -> Route {
-    let (target, controlled) = match request.headers().get("x-fc-control-path") {
-        Some(value) => (value.as_bytes(), true),
-        None => (request.uri().path().as_bytes(), false),
+    let control = request.headers().get("x-fc-control-path").map(HeaderValue::as_bytes);
+    route_for(control, request.uri().path(), serves_http)
+}
+
+fn route_for(control: Option<&[u8]>, path: &str, serves_http: bool) -> Route {
+    let (target, controlled) = match control {
+        Some(value) => (value, true),
+        None => (path.as_bytes(), false),
     };
     match target {
         b"/invoke" => Route::Call(CallKind::Invoke),
@@ -404,6 +409,20 @@ fn route(request: &Request<Incoming>, serves_http: bool) -> Route {
         b"/http-invoke" if controlled => Route::Http,
         _ if !controlled && serves_http => Route::Http,
         _ => Route::NotFound,
+    }
+}
+
+/// The route of a request, by name: `invoke`, `initialize`, `pre-freeze`, `pre-stop`,
+/// `http` or `not-found`. For the fuzz targets; not a public API.
+#[doc(hidden)]
+pub fn route_name(control: Option<&[u8]>, path: &str, serves_http: bool) -> &'static str {
+    match route_for(control, path, serves_http) {
+        Route::Call(CallKind::Invoke) => "invoke",
+        Route::Call(CallKind::Initialize) => "initialize",
+        Route::Call(CallKind::PreFreeze) => "pre-freeze",
+        Route::Call(CallKind::PreStop) => "pre-stop",
+        Route::Call(CallKind::Http) | Route::Http => "http",
+        Route::NotFound => "not-found",
     }
 }
 
