@@ -1,5 +1,6 @@
 //! `context`: a sync handler (it runs on the blocking pool) that answers with everything its `Context` holds, as JSON.
-//! Input `{"panic": "message"}` makes it panic with that message.
+//! Input `{"panic": "message"}` makes it panic with that message, `{"sleep_ms": N}` makes
+//! it block its thread for N ms first. It logs its context's `Debug` on every call.
 
 use std::collections::BTreeMap;
 
@@ -9,6 +10,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, Default)]
 struct Input {
     panic: Option<String>,
+    /// Blocks the handler's thread this long first.
+    sleep_ms: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -43,7 +46,12 @@ struct Report {
 
 #[fc::handler]
 fn report(ctx: &Context, input: Option<Input>) -> Report {
-    if let Some(message) = input.unwrap_or_default().panic {
+    let input = input.unwrap_or_default();
+    log::info!("context: {ctx:?}");
+    if let Some(ms) = input.sleep_ms {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+    if let Some(message) = input.panic {
         panic!("{message}");
     }
     let owned = |v: Option<&str>| v.map(str::to_owned);

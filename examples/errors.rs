@@ -2,8 +2,8 @@
 //! returns a `ValidationError`, `panic` panics with the message `boom`.
 //!
 //! More modes, for the tests: `sleep` (waits `ms` milliseconds, then returns `"ok"`),
-//! `anyhow`, `boxed`, `explicit` (errors of other kinds) and `panic_any` (a panic whose
-//! payload is not a string).
+//! `anyhow`, `boxed`, `explicit` (errors of other kinds), `panic_any` (a panic whose
+//! payload is not a string) and `loud` (an error whose `Display` panics).
 
 use std::fmt;
 use std::time::Duration;
@@ -30,6 +30,18 @@ impl fmt::Display for ValidationError {
 
 impl std::error::Error for ValidationError {}
 
+/// An error whose `Display` panics.
+#[derive(Debug)]
+struct Loud;
+
+impl fmt::Display for Loud {
+    fn fmt(&self, _: &mut fmt::Formatter<'_>) -> fmt::Result {
+        panic!("formatting the error panicked")
+    }
+}
+
+impl std::error::Error for Loud {}
+
 #[fc::handler]
 async fn handler(input: Input) -> Result<&'static str, Box<dyn std::error::Error + Send + Sync>> {
     match input.mode.as_str() {
@@ -43,6 +55,7 @@ async fn handler(input: Input) -> Result<&'static str, Box<dyn std::error::Error
         }
         "anyhow" => Err(anyhow::Error::new(ValidationError { mode: input.mode }).context("checking the input").into()),
         "explicit" => Err(fc::Error::new("QuotaExceeded", "too many calls").into()),
+        "loud" => Err(Box::new(Loud)),
         _ => Err(format!("unknown mode `{}`", input.mode).into()),
     }
 }

@@ -287,8 +287,11 @@ impl Runtime {
         // long idle gaps, and a POST that crosses such a close on the wire fails with a
         // 502 that the platform does not retry. So: no timer, and no header-read timeout,
         // stated explicitly so that adding a timer later cannot bring the default back.
+        //
+        // A client may shut its write side once its request is sent (a half-close): it still
+        // gets its answer.
         let mut builder = http1::Builder::new();
-        builder.keep_alive(true).header_read_timeout(None);
+        builder.keep_alive(true).header_read_timeout(None).half_close(true);
 
         let graceful = GracefulShutdown::new();
         let mut shutdown = std::pin::pin!(shutdown);
