@@ -49,6 +49,7 @@ async fn two_hundred_concurrent_calls_a_third_panicking_are_all_answered() {
     let stdout = server.stdout();
     assert_eq!(stdout.matches("FC Invoke Start RequestId: c").count(), 200);
     assert_eq!(stdout.matches(", Error: Unhandled function error\n").count(), 133);
+    println!("RELIABILITY 200 concurrent calls, a third panicking, a third failing|200|0|0");
 }
 
 /// hyper closes idle connections after 30 s when a header-read timeout is armed; the
@@ -62,6 +63,7 @@ async fn an_idle_keep_alive_connection_is_reused_after_35_seconds() {
     assert!(!conn.is_closed(), "the server closed the idle connection");
     let reply = conn.send(post("/invoke").request_id("after").body(r#"{"key": "after"}"#)).await;
     assert_eq!(reply.assert_ok().json(), json!("hello, after!"));
+    println!("RELIABILITY one keep-alive connection idle 35 s, then a POST on it|2|0|0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,6 +93,7 @@ async fn sigterm_lets_the_call_in_flight_finish_then_exits_0() {
     let status = server.wait_exit(Duration::from_secs(10));
     assert_eq!(status.code(), Some(0), "{status}");
     assert!(server.stdout().contains("FC Invoke End RequestId: slow\n"));
+    println!("RELIABILITY SIGTERM during a 1.5 s call: it completes, exit 0|2|0|0");
 }
 
 #[tokio::test]
