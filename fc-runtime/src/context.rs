@@ -157,8 +157,10 @@ impl Context {
     pub(crate) fn for_call(mut headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
         // `HeaderMap`'s `Debug` shows sensitive values as `Sensitive`.
         for name in ["x-fc-access-key-secret", "x-fc-security-token", "authorization"] {
-            if let Some(value) = headers.get_mut(name) {
-                value.set_sensitive(true);
+            if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
+                for value in entry.iter_mut() {
+                    value.set_sensitive(true);
+                }
             }
         }
         Context { inner: Arc::new(Inner { headers, received, kind, baggage: OnceLock::new() }) }
@@ -470,6 +472,7 @@ mod tests {
         let c = ctx(&[
             ("x-fc-access-key-id", "KEYID"),
             ("x-fc-access-key-secret", "TOPSECRET"),
+            ("x-fc-access-key-secret", "SECONDSECRET"),
             ("x-fc-security-token", "TOKENVALUE"),
         ]);
         let text = format!("{c:?}");
