@@ -8,8 +8,7 @@ struct Event {
 }
 
 #[fc::handler]
-async fn hello(ctx: &fc::Context, event: Event) -> String {
-    log::info!("saying hello to {} in {}", event.key, ctx.function_name().unwrap_or("a local function"));
+async fn hello(_ctx: &fc::Context, event: Event) -> String {
     format!("hello, {}!", event.key)
 }
 

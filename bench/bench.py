@@ -1,0 +1,603 @@
+#!/usr/bin/env python3
+"""The benchmark's measuring half: run by bench/run.sh once everything is built.
+
+Measures fc's `hello`, the bare-hyper floor, the Express server and the Flask/gunicorn
+server on loopback (throughput and latency with wrk at 1 and 32 keep-alive connections,
+cold start, idle and under-load RSS), the musl binary and zip sizes of fc and the floor,
+and fc's payload echo, error/panic and full-context rows; prints the table and writes
+BENCHMARKS.md and results/results.json.
+
+Environment (all optional):
+  BENCH_SECONDS       seconds of each wrk measurement (default 10)
+  BENCH_WARMUP        seconds of the wrk warm-up before each measurement (default 2)
+  BENCH_COLD_STARTS   measured cold starts per server (default 30)
+  BENCH_ONLY          comma-separated subset of fc,floor,node,python (default all)
+  BENCH_PY_WORKERS    gunicorn workers (default: the number of cores)
+  BENCH_PY_THREADS    gunicorn threads per worker (default 8)
+"""
+
+import atexit
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import zipfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import coldstart  # noqa: E402
+
+BENCH = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(BENCH)
+FC_TARGET = os.environ.get("FC_TARGET_DIR") or os.path.join(ROOT, "target")
+BENCH_TARGET = os.environ.get("BENCH_TARGET_DIR") or os.path.join(BENCH, "target")
+RESULTS = os.environ.get("BENCH_RESULTS") or os.path.join(BENCH, "results")
+PIDFILE = os.path.join(RESULTS, "pids")
+LUA = os.path.join(BENCH, "wrk", "invoke.lua")
+MUSL = "x86_64-unknown-linux-musl"
+
+SECONDS = float(os.environ.get("BENCH_SECONDS") or 10)
+WARMUP = float(os.environ.get("BENCH_WARMUP") or 2)
+COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS") or 30)
+NPROC = os.cpu_count() or 1
+WRK_THREADS_32 = max(1, min(NPROC, 32))
+
+SERVERS = {
+    "fc": {"cmd": [os.path.join(FC_TARGET, "release", "hello")], "cwd": None,
+           "what": "fc-rs `hello` example (`target/release/hello`)"},
+    "floor": {"cmd": [os.path.join(BENCH_TARGET, "release", "floor")], "cwd": None,
+              "what": "bare hyper 1 server (`bench/floor`)"},
+    "node": {"cmd": ["node", os.path.join(BENCH, "node", "server.js")], "cwd": os.path.join(BENCH, "node"),
+             "what": "Express, the platform's documented server (`bench/node`)"},
+    "python": {"cmd": [os.path.join(BENCH, "python", ".venv", "bin", "gunicorn"), "-c", "gunicorn.conf.py", "app:app"],
+               "cwd": os.path.join(BENCH, "python"),
+               "what": "Flask under gunicorn, gthread workers (`bench/python`)"},
+}
+ORDER = ["fc", "floor", "node", "python"]
+ONLY = [s.strip() for s in (os.environ.get("BENCH_ONLY") or ",".join(ORDER)).split(",") if s.strip()]
+
+LIVE = set()  # servers
+LOADERS = set()  # wrk processes
+
+
+def log(msg):
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def cleanup():
+    for proc in list(LOADERS):
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        LOADERS.discard(proc)
+    for proc in list(LIVE):
+        coldstart.stop(proc)
+        LIVE.discard(proc)
+
+
+def on_signal(signum, _frame):
+    cleanup()
+    sys.exit(128 + signum)
+
+
+# --- processes -----------------------------------------------------------------------
+
+class Server:
+    """A server started on a free port, in a session of its own; stopped on exit."""
+
+    def __init__(self, name, cmd, cwd=None, ready_body=coldstart.BODY):
+        self.port = coldstart.free_port()
+        self.stderr = open(os.path.join(RESULTS, f"{name}.stderr"), "ab")
+        self.proc = coldstart.spawn(cmd, self.port, cwd=cwd, stderr=self.stderr, pidfile=PIDFILE)
+        LIVE.add(self.proc)
+        coldstart.wait_ready(self.port, self.proc, request=coldstart.invoke_request(ready_body))
+        self.url = f"http://127.0.0.1:{self.port}/invoke"
+
+    def rss_kb(self):
+        return session_rss_kb(self.proc.pid)
+
+    def stop(self):
+        coldstart.stop(self.proc, grace_s=2.0)
+        LIVE.discard(self.proc)
+        self.stderr.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+def session_rss_kb(sid):
+    """VmRSS summed over every process of the session `sid` (a server and its workers)."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            # Fields after the command name: state ppid pgrp session ...
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) != sid:
+                continue
+            with open(f"/proc/{entry}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+class RssSampler(threading.Thread):
+    def __init__(self, sid, interval=0.1):
+        super().__init__(daemon=True)
+        self.sid, self.interval = sid, interval
+        self.samples = []
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            self.samples.append(session_rss_kb(self.sid))
+            self.halt.wait(self.interval)
+
+    def finish(self):
+        self.halt.set()
+        self.join()
+        return {"peak_kb": max(self.samples, default=0),
+                "mean_kb": statistics.mean(self.samples) if self.samples else 0,
+                "samples": len(self.samples)}
+
+
+# --- wrk -------------------------------------------------------------------------------
+
+WRK_LINE = re.compile(r"WRK_RESULT (.*)")
+
+
+def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
+    env = dict(os.environ)
+    for key in ("WRK_BODY", "WRK_BODY_BYTES", "WRK_FULL_HEADERS"):
+        env.pop(key, None)
+    env.update(env_extra or {})
+    threads = 1 if connections == 1 else min(WRK_THREADS_32, connections)
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+           "--timeout", f"{timeout_s}s", "-s", LUA, url]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    LOADERS.add(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + timeout_s + 60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        LOADERS.discard(proc)
+    match = WRK_LINE.search(stdout)
+    if not match:
+        raise RuntimeError(f"wrk printed no result:\n{stdout}\n{stderr}")
+    result = {}
+    for pair in match.group(1).split():
+        key, value = pair.split("=")
+        result[key] = float(value)
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["socket_errors"] = int(result["connect"] + result["read"] + result["write"] + result["timeout"])
+    result["non_2xx"] = int(result["status"])
+    return result
+
+
+def measured_wrk(url, connections, env_extra=None, sampler_sid=None, seconds=None):
+    seconds = SECONDS if seconds is None else seconds
+    if WARMUP > 0:
+        wrk(url, connections, WARMUP, env_extra)
+    sampler = RssSampler(sampler_sid) if sampler_sid else None
+    if sampler:
+        sampler.start()
+    try:
+        result = wrk(url, connections, seconds, env_extra)
+    finally:
+        if sampler:
+            result_rss = sampler.finish()
+    if sampler:
+        result["rss"] = result_rss
+    return result
+
+
+# --- measurements ----------------------------------------------------------------------
+
+def measure_server(name):
+    spec = SERVERS[name]
+    log(f"{name}: load runs")
+    out = {}
+    with Server(name, spec["cmd"], spec["cwd"]) as server:
+        time.sleep(0.5)
+        out["idle_rss_kb"] = server.rss_kb()
+        out["c1"] = measured_wrk(server.url, 1)
+        out["c32"] = measured_wrk(server.url, 32, sampler_sid=server.proc.pid)
+        out["load_rss_peak_kb"] = out["c32"]["rss"]["peak_kb"]
+    log(f"{name}: {COLD_STARTS} cold starts")
+    times = coldstart.cold_starts(spec["cmd"], COLD_STARTS, cwd=spec["cwd"], pidfile=PIDFILE)
+    out["cold"] = {"median_ms": statistics.median(times) * 1000,
+                   "p90_ms": coldstart.percentile(times, 90) * 1000,
+                   "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
+                   "runs": len(times)}
+    return out
+
+
+def strip_and_zip(name, binary):
+    work = os.path.join(RESULTS, "size", name)
+    os.makedirs(work, exist_ok=True)
+    bootstrap = os.path.join(work, "bootstrap")
+    strip = shutil.which("strip")
+    if not strip:
+        raise RuntimeError("`strip` (binutils) is missing")
+    subprocess.run([strip, "-o", bootstrap, binary], check=True)
+    os.chmod(bootstrap, 0o755)
+    archive = os.path.join(work, "code.zip")
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        info = zipfile.ZipInfo("bootstrap", date_time=(2020, 1, 1, 0, 0, 0))
+        info.external_attr = (0o100755 & 0xFFFF) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.create_system = 3  # Unix, so the mode is honoured
+        with open(bootstrap, "rb") as f:
+            z.writestr(info, f.read())
+    return {"unstripped": os.path.getsize(binary), "stripped": os.path.getsize(bootstrap),
+            "zip": os.path.getsize(archive)}
+
+
+def sizes():
+    out = {}
+    for name, binary in (("fc", os.path.join(FC_TARGET, MUSL, "release", "hello")),
+                         ("floor", os.path.join(BENCH_TARGET, MUSL, "release", "floor"))):
+        if os.path.exists(binary):
+            out[name] = strip_and_zip(name, binary)
+        else:
+            log(f"missing {binary}: no size row for {name}")
+    return out
+
+
+def fc_extras():
+    extra = {}
+    # Payload echo.
+    echo = os.path.join(BENCH_TARGET, "release", "fc-echo")
+    log("fc: 6 MiB and 30 MiB echo")
+    with Server("fc-echo", [echo]) as server:
+        for mib in (6, 30):
+            r = measured_wrk(server.url, 1, {"WRK_BODY_BYTES": str(mib * 1024 * 1024)})
+            r["mib_per_s"] = r["rps"] * mib
+            extra[f"echo_{mib}"] = r
+    # Errors and panics against a normal call, after the first.
+    log("fc: ok / error / panic calls")
+    errors = os.path.join(FC_TARGET, "release", "errors")
+    with Server("errors", [errors], ready_body=b'{"mode": "ok"}') as server:
+        single = {}
+        for label, body in (("ok", b'{"mode": "ok"}'), ("first_panic", b'{"mode": "panic"}'),
+                            ("second_panic", b'{"mode": "panic"}'), ("first_error", b'{"mode": "error"}')):
+            start = time.perf_counter()
+            status = coldstart.try_invoke(server.port, coldstart.invoke_request(body))
+            single[label] = {"ms": (time.perf_counter() - start) * 1000, "status": status}
+        extra["single_calls"] = single
+        for mode in ("ok", "error", "panic"):
+            extra[f"mode_{mode}"] = measured_wrk(server.url, 1, {"WRK_BODY": json.dumps({"mode": mode})})
+    # The full context read against hello, both with every common header.
+    log("fc: full context vs hello")
+    for name, binary, body in (("context_full", "context", b"{}"), ("hello_full", "hello", coldstart.BODY)):
+        with Server(binary, [os.path.join(FC_TARGET, "release", binary)], ready_body=body) as server:
+            extra[name] = measured_wrk(server.url, 1, {"WRK_FULL_HEADERS": "1", "WRK_BODY": body.decode()})
+    return extra
+
+
+# --- the report ------------------------------------------------------------------------
+
+def sh(cmd, cwd=None):
+    try:
+        out = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=30)
+        return (out.stdout.strip() or out.stderr.strip()).splitlines()[0]
+    except (OSError, IndexError, subprocess.TimeoutExpired):
+        return "not found"
+
+
+def lock_version(lockfile, package):
+    try:
+        text = open(lockfile).read()
+    except OSError:
+        return "?"
+    m = re.search(r'name = "%s"\nversion = "([^"]+)"' % re.escape(package), text)
+    return m.group(1) if m else "?"
+
+
+def machine():
+    model = "?"
+    for line in sh_all(["lscpu"]):
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    mem = "?"
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
+    venv_py = os.path.join(BENCH, "python", ".venv", "bin", "python")
+    express = "?"
+    try:
+        express = json.load(open(os.path.join(BENCH, "node", "node_modules", "express", "package.json")))["version"]
+    except (OSError, ValueError, KeyError):
+        pass
+    return {
+        "nproc": NPROC, "cpu": model, "memory": mem, "kernel": platform.release(),
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "loadavg_start": open("/proc/loadavg").read().split()[:3],
+        "rustc": sh(["rustc", "--version"], cwd=ROOT),
+        "node": sh(["node", "--version"]),
+        "express": express,
+        "python": sh([venv_py, "--version"]),
+        "gunicorn": sh([os.path.join(BENCH, "python", ".venv", "bin", "gunicorn"), "--version"]),
+        "flask": sh([venv_py, "-c", "import importlib.metadata as m; print(m.version('flask'))"]),
+        "wrk": sh(["wrk", "-v"]).split(" [")[0],
+        "hyper (floor)": lock_version(os.path.join(BENCH, "floor", "Cargo.lock"), "hyper"),
+        "hyper (fc)": lock_version(os.path.join(ROOT, "Cargo.lock"), "hyper"),
+    }
+
+
+def sh_all(cmd):
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=30).stdout.splitlines()
+    except OSError:
+        return []
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def mb(kb_or_bytes, unit="kb"):
+    if kb_or_bytes is None:
+        return None
+    return kb_or_bytes * 1024 / 1e6 if unit == "kb" else kb_or_bytes / 1e6
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "—"
+    return f"{a / b:.2f}"
+
+
+def render(results):
+    servers = results["servers"]
+    size = results["sizes"]
+    extra = results.get("fc_extra", {})
+    m = results["machine"]
+
+    def get(name, path):
+        node = servers.get(name)
+        for key in path:
+            if node is None:
+                return None
+            node = node.get(key) if isinstance(node, dict) else None
+        return node
+
+    rows = [
+        ("Throughput, 1 connection (req/s)", lambda n: get(n, ["c1", "rps"]), 0),
+        ("p50 latency, 1 connection (µs)", lambda n: get(n, ["c1", "p50_us"]), 0),
+        ("p99 latency, 1 connection (µs)", lambda n: get(n, ["c1", "p99_us"]), 0),
+        ("Throughput, 32 connections (req/s)", lambda n: get(n, ["c32", "rps"]), 0),
+        ("p50 latency, 32 connections (µs)", lambda n: get(n, ["c32", "p50_us"]), 0),
+        ("p99 latency, 32 connections (µs)", lambda n: get(n, ["c32", "p99_us"]), 0),
+        ("Cold start, median (ms)", lambda n: get(n, ["cold", "median_ms"]), 2),
+        ("Cold start, p90 (ms)", lambda n: get(n, ["cold", "p90_ms"]), 2),
+        ("Idle RSS (MB)", lambda n: mb(get(n, ["idle_rss_kb"])), 2),
+        ("RSS under load, peak at 32 conns (MB)", lambda n: mb(get(n, ["load_rss_peak_kb"])), 2),
+        ("Stripped musl binary (MB)", lambda n: mb(size.get(n, {}).get("stripped"), "b"), 3),
+        ("Zipped `bootstrap` (MB)", lambda n: mb(size.get(n, {}).get("zip"), "b"), 3),
+    ]
+    lines = ["| | fc | floor | node | python | fc/floor | fc/node | fc/python |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for label, getter, digits in rows:
+        vals = {n: getter(n) for n in ORDER}
+        lines.append(f"| {label} | " + " | ".join(fmt(vals[n], digits) for n in ORDER) + " | "
+                     + " | ".join(ratio(vals["fc"], vals[o]) for o in ("floor", "node", "python")) + " |")
+    main_table = "\n".join(lines)
+
+    fc_lines = []
+    if extra:
+        fc_lines = ["| fc alone | value |", "|---|---:|"]
+        for mib in (6, 30):
+            r = extra.get(f"echo_{mib}")
+            if r:
+                fc_lines.append(f"| Echo {mib} MiB, 1 connection | {r['rps']:.1f} req/s, {r['mib_per_s']:.0f} MiB/s each way, "
+                                f"p50 {r['p50_us'] / 1000:.2f} ms |")
+        ok = extra.get("mode_ok")
+        for mode in ("ok", "error", "panic"):
+            r = extra.get(f"mode_{mode}")
+            if r:
+                diff = "" if mode == "ok" else f", {(r['mean_us'] - ok['mean_us']) / 1000:+.3f} ms against ok"
+                fc_lines.append(f"| `errors` mode {mode}: mean latency, 1 connection, after warm-up | "
+                                f"{r['mean_us'] / 1000:.3f} ms (p99 {r['p99_us'] / 1000:.3f} ms){diff} |")
+        single = extra.get("single_calls")
+        if single:
+            fc_lines.append(f"| First panic ever / second panic / an ok call, each on a new connection | "
+                            f"{single['first_panic']['ms']:.2f} ms / {single['second_panic']['ms']:.2f} ms / "
+                            f"{single['ok']['ms']:.2f} ms |")
+        cf, hf = extra.get("context_full"), extra.get("hello_full")
+        if cf and hf:
+            fc_lines.append(f"| Full context read (`context`), every x-fc-* header, 1 connection | "
+                            f"{cf['mean_us'] / 1000:.3f} ms mean, {cf['rps']:,.0f} req/s |")
+            fc_lines.append(f"| `hello` with the same headers, 1 connection | {hf['mean_us'] / 1000:.3f} ms mean, "
+                            f"{hf['rps']:,.0f} req/s; context costs {(cf['mean_us'] - hf['mean_us']) / 1000:+.3f} ms |")
+    fc_table = "\n".join(fc_lines)
+
+    def target(label, value, limit, ok, shown):
+        if value is None or limit is None:
+            return f"| {label} | — | — | not measured |"
+        return f"| {label} | {shown} | {'**met**' if ok else '**not met**'} |"
+
+    fc_c1, fl_c1 = get("fc", ["c1", "rps"]), get("floor", ["c1", "rps"])
+    fc_c32, fl_c32 = get("fc", ["c32", "rps"]), get("floor", ["c32", "rps"])
+    fc_cold, fl_cold = get("fc", ["cold", "median_ms"]), get("floor", ["cold", "median_ms"])
+    fc_size = size.get("fc", {}).get("stripped")
+    fc_idle = get("fc", ["idle_rss_kb"])
+    panic_diff = None
+    if extra.get("mode_panic") and extra.get("mode_ok"):
+        panic_diff = (extra["mode_panic"]["mean_us"] - extra["mode_ok"]["mean_us"]) / 1000
+    targets = ["| target | measured | status |", "|---|---|---|"]
+    targets.append(target("Throughput ≥ 0.95 × floor, 1 connection", fc_c1, fl_c1,
+                          fc_c1 is not None and fl_c1 and fc_c1 >= 0.95 * fl_c1,
+                          f"{fc_c1 / fl_c1:.3f} × floor" if fc_c1 and fl_c1 else ""))
+    targets.append(target("Throughput ≥ 0.95 × floor, 32 connections", fc_c32, fl_c32,
+                          fc_c32 is not None and fl_c32 and fc_c32 >= 0.95 * fl_c32,
+                          f"{fc_c32 / fl_c32:.3f} × floor" if fc_c32 and fl_c32 else ""))
+    targets.append(target("Cold start median ≤ 1.25 × floor", fc_cold, fl_cold,
+                          fc_cold is not None and fl_cold and fc_cold <= 1.25 * fl_cold,
+                          f"{fc_cold:.2f} ms = {fc_cold / fl_cold:.3f} × floor ({fl_cold:.2f} ms)" if fc_cold and fl_cold else ""))
+    targets.append(target("Stripped musl `hello` ≤ 1.3 MB (1,300,000 bytes)", fc_size, 1,
+                          fc_size is not None and fc_size <= 1_300_000, f"{fc_size:,} bytes" if fc_size else ""))
+    targets.append(target("Idle RSS ≤ 4 MB (4,000,000 bytes)", fc_idle, 1,
+                          fc_idle is not None and fc_idle * 1024 <= 4_000_000,
+                          f"{fc_idle * 1024:,} bytes ({fc_idle:,} KiB)" if fc_idle else ""))
+    targets.append(target("A panicking call ≤ 2 ms slower than a normal one (after the first)", panic_diff, 1,
+                          panic_diff is not None and panic_diff <= 2.0,
+                          f"{panic_diff:+.3f} ms mean" if panic_diff is not None else ""))
+    targets_table = "\n".join(targets)
+
+    warnings = []
+    for name in ORDER:
+        for conns in ("c1", "c32"):
+            r = get(name, [conns])
+            if r and (r["socket_errors"] or r["non_2xx"]):
+                warnings.append(f"- {name} at {conns[1:]} connection(s): {r['socket_errors']} socket errors, "
+                                f"{r['non_2xx']} non-2xx answers")
+    for key in ("echo_6", "echo_30", "mode_ok", "context_full", "hello_full"):
+        r = extra.get(key)
+        if r and (r["socket_errors"] or r["non_2xx"]):
+            warnings.append(f"- fc {key}: {r['socket_errors']} socket errors, {r['non_2xx']} non-2xx answers")
+
+    short = SECONDS < 10 or COLD_STARTS < 30
+    cfg = results["config"]
+    return {"main": main_table, "fc": fc_table, "targets": targets_table, "warnings": warnings,
+            "short": short, "machine": m, "config": cfg}
+
+
+def write_markdown(r, path):
+    m = r["machine"]
+    cfg = r["config"]
+    note = ""
+    if r["short"]:
+        note = (f"\n> **Short run** ({cfg['seconds']:g} s per wrk run, {cfg['cold_starts']} cold starts, on a "
+                f"machine that was busy: load average {' '.join(m['loadavg_start'])} at the start). These numbers only "
+                f"show that the harness works; the reference numbers come from a full run "
+                f"(`bench/run.sh` with its defaults) on a quiet machine.\n")
+    warn = ""
+    if r["warnings"]:
+        warn = "\n### Warnings\n\n" + "\n".join(r["warnings"]) + "\n"
+    text = f"""# Benchmarks
+
+fc-rs against what it competes with, measured side by side in one run on one machine:
+
+- **fc**: the `hello` example (`examples/hello.rs`, release build);
+- **floor**: a bare hyper 1 server (`bench/floor`) doing only what the protocol demands of
+  `POST /invoke`: read the body, parse `{{"key": String}}`, build `"hello, <key>!"`, write
+  the `FC Invoke Start/End` lines (one locked write each), answer 200 with `x-fc-status: 200`;
+- **node**: the Express server of the platform's documentation (`bench/node`, express
+  pinned), `server.timeout = 0` and `keepAliveTimeout = 0` as the docs set them;
+- **python**: Flask under gunicorn with gthread workers (`bench/python`, pinned;
+  {os.environ.get('BENCH_PY_WORKERS') or NPROC} workers × {os.environ.get('BENCH_PY_THREADS') or 8} threads, keep-alive 24 h).
+
+## Running it
+
+```sh
+bench/run.sh                                        # the full run: 10 s per wrk run, 30 cold starts
+BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh    # a quick check that the harness works
+```
+
+It installs what is missing (wrk from Debian's packages, the musl target, the npm and
+PyPI packages into `bench/node/node_modules` and `bench/python/.venv`), builds `hello`,
+`errors` and `context` in the workspace, `hello` for `{MUSL}`, and `bench/floor` and
+`bench/fc-echo` (their own packages, built into `bench/target`), then measures, prints
+the tables, and rewrites this file. Raw numbers: `bench/results/results.json`. A full run
+takes about 4 minutes of measuring, plus the builds the first time (2–3 minutes). Other settings: `BENCH_WARMUP` (seconds of
+warm-up before each wrk run, default 2), `BENCH_ONLY` (e.g. `fc,floor`; such a partial run writes `bench/results/BENCHMARKS.md`
+instead of this file),
+`BENCH_PY_WORKERS`, `BENCH_PY_THREADS`.
+
+How each number is taken:
+- Throughput and latency: wrk on 127.0.0.1 over keep-alive connections, `bench/wrk/invoke.lua`
+  posting `{{"key": "value"}}` as `application/octet-stream` with an `x-fc-request-id`;
+  1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk threads); a warm-up
+  run before each measured one. Every server's stdout goes to `/dev/null`. wrk shares the
+  machine's cores with the server.
+- Cold start: `bench/coldstart.py` spawns the server and connects + POSTs in a tight loop
+  until the first 200 answer; exec to that answer; one discarded start, then the
+  measured ones; median and p90 (nearest rank).
+- Idle RSS: VmRSS summed over the server's session (gunicorn's master and workers, node),
+  0.5 s after the first successful `/invoke`, before any load. Under load: the peak of
+  that sum sampled every 100 ms during the 32-connection run. RSS is measured on the
+  glibc release build; sizes on the musl one.
+- Sizes: the `{MUSL}` release binary stripped with `strip`, then as `bootstrap`
+  (mode 0755) in a deflate zip. MB = 10⁶ bytes throughout.
+- fc alone: `bench/fc-echo` (`#[fc::handler] async fn echo(body: Vec<u8>) -> Vec<u8>`) at
+  1 connection; `target/release/errors` with modes ok / error / panic, mean latency at 1
+  connection after a warm-up (so not the first panic), and the first panic timed alone;
+  `target/release/context` (answers its whole context) against `hello`, both sent every
+  common `x-fc-*` header.
+
+## Results
+{note}
+Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}; load average at the start {' '.join(m['loadavg_start'])}.
+Versions: {m['rustc']}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor).
+Date: {m['date']}. Settings: {cfg['seconds']:g} s per wrk run, {cfg['warmup']:g} s warm-up, {cfg['cold_starts']} cold starts per server.
+
+Ratios are fc's value divided by the other's: above 1 is better for throughput, worse for
+everything else.
+
+{r['main']}
+
+{r['fc']}
+{warn}
+## Targets
+
+{r['targets']}
+"""
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def main():
+    os.makedirs(RESULTS, exist_ok=True)
+    atexit.register(cleanup)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    results = {"config": {"seconds": SECONDS, "warmup": WARMUP, "cold_starts": COLD_STARTS,
+                          "wrk_threads_32": WRK_THREADS_32},
+               "machine": machine(), "servers": {}, "sizes": {}}
+    started = time.time()
+    for name in ORDER:
+        if name in ONLY:
+            results["servers"][name] = measure_server(name)
+    results["sizes"] = sizes()
+    if "fc" in ONLY:
+        results["fc_extra"] = fc_extras()
+    results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
+    results["elapsed_s"] = time.time() - started
+    with open(os.path.join(RESULTS, "results.json"), "w") as f:
+        json.dump(results, f, indent=2)
+    r = render(results)
+    print("\n" + r["main"] + "\n\n" + r["fc"] + "\n")
+    if r["warnings"]:
+        print("Warnings:\n" + "\n".join(r["warnings"]) + "\n")
+    print("Targets:\n" + r["targets"] + "\n")
+    complete = all(name in ONLY for name in ORDER)
+    out = os.environ.get("BENCH_MARKDOWN") or os.path.join(ROOT if complete else RESULTS, "BENCHMARKS.md")
+    write_markdown(r, out)
+    log(f"measured in {results['elapsed_s']:.0f} s; wrote {out} and {os.path.join(RESULTS, 'results.json')}")
+
+
+if __name__ == "__main__":
+    main()
