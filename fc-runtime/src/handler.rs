@@ -94,22 +94,26 @@ impl<T: DeserializeOwned> FromInvocation for Json<T> {
 /// Parses a JSON input; an empty body is `null`.
 pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, FunctionError> {
     let body: &[u8] = if body.iter().all(u8::is_ascii_whitespace) { b"null" } else { body };
+    // The plain parse is the fast path; only a failure is parsed again, tracking the path,
+    // to say where the input went wrong.
+    match serde_json::from_slice(body) {
+        Ok(value) => Ok(value),
+        Err(error) => Err(describe_json_error::<T>(body, error)),
+    }
+}
+
+#[cold]
+fn describe_json_error<T: DeserializeOwned>(body: &[u8], error: serde_json::Error) -> FunctionError {
     let mut de = serde_json::Deserializer::from_slice(body);
-    let invalid = |path: Option<String>, error: serde_json::Error| {
-        let message = match path {
-            Some(path) if !matches!(path.as_str(), "" | "." | "?") => {
-                format!("invalid input at `{path}`: {error}")
-            }
-            _ => format!("invalid input: {error}"),
-        };
-        FunctionError::new(DESERIALIZE_ERROR_TYPE, message)
+    let path = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Err(traced) => Some(traced.path().to_string()),
+        Ok(_) => None,
     };
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        invalid(Some(path), e.into_inner())
-    })?;
-    de.end().map_err(|e| invalid(None, e))?;
-    Ok(value)
+    let message = match path {
+        Some(path) if !matches!(path.as_str(), "" | "." | "?") => format!("invalid input at `{path}`: {error}"),
+        _ => format!("invalid input: {error}"),
+    };
+    FunctionError::new(DESERIALIZE_ERROR_TYPE, message)
 }
 
 /// A successful output: the answer's body.

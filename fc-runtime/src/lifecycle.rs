@@ -3,8 +3,10 @@
 //! a call that arrives first runs it) and the tasks that shutdown waits for.
 
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
 use tokio::sync::{Notify, watch};
@@ -29,12 +31,34 @@ impl Tasks {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.running.fetch_add(1, Ordering::SeqCst);
-        let done = Done(Arc::clone(self));
+        let done = self.enter();
         tokio::spawn(async move {
             let _done = done;
             future.await
         })
+    }
+
+    /// Runs `future` in the caller's task, counted until it ends; if the caller drops it
+    /// before the end (its connection closed), the rest runs as a task of its own. So a
+    /// call is never cancelled half-way, and costs no task of its own while its caller
+    /// waits for it.
+    pub(crate) fn run<F>(self: &Arc<Self>, future: F) -> Detachable<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let done = self.enter();
+        Detachable {
+            future: Some(Box::pin(async move {
+                let _done = done;
+                future.await
+            })),
+        }
+    }
+
+    fn enter(self: &Arc<Self>) -> Done {
+        self.running.fetch_add(1, Ordering::SeqCst);
+        Done(Arc::clone(self))
     }
 
     /// Completes once no call is under way.
@@ -45,6 +69,34 @@ impl Tasks {
                 return;
             }
             notified.await;
+        }
+    }
+}
+
+/// A call run by [`Tasks::run`].
+pub(crate) struct Detachable<T: Send + 'static> {
+    future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+}
+
+impl<T: Send + 'static> Future for Detachable<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
+        let Some(future) = self.future.as_mut() else { return Poll::Pending };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.future = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<T: Send + 'static> Drop for Detachable<T> {
+    fn drop(&mut self) {
+        if let Some(rest) = self.future.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            runtime.spawn(async move {
+                let _ = rest.await;
+            });
         }
     }
 }

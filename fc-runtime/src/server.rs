@@ -482,13 +482,10 @@ impl Shared {
             }
         };
         let ctx = Context::for_call(parts.headers, kind, received);
-        // The call is a task of its own: a caller that goes away does not cancel it half-way
-        // (its handler runs to the end, its lines are logged), and shutdown waits for it.
+        // A caller that goes away does not cancel the call half-way (its handler runs to the
+        // end, its lines are logged), and shutdown waits for it.
         let shared = Arc::clone(&self);
-        let call = self.tasks.spawn(async move { shared.call(kind, ctx, body).await });
-        call.await.unwrap_or_else(|error| {
-            failure_response(&FunctionError::new("Cancelled", format!("the call did not finish: {error}")))
-        })
+        self.tasks.run(async move { shared.call(kind, ctx, body).await }).await
     }
 
     /// An HTTP function's call: the request goes to the function as it came (less the
@@ -502,7 +499,7 @@ impl Shared {
         let ctx = Context::for_call(parts.headers.clone(), CallKind::Http, received);
         parts.extensions.insert(ctx.clone());
         let request = Request::from_parts(parts, crate::http::Body::incoming(body));
-        let call = self.tasks.spawn(async move {
+        let call = self.tasks.run(async move {
             let id = ctx.request_id();
             logging::call_start(CallKind::Http, id);
             let outcome = Guarded::start(ctx.clone(), move |_| http(request)).await;
@@ -524,11 +521,7 @@ impl Shared {
             );
             response
         });
-        call.await.unwrap_or_else(|error| {
-            failure_response(
-                &FunctionError::new("Cancelled", format!("the call did not finish: {error}")).with_status(500),
-            )
-        })
+        call.await
     }
 
     async fn call(&self, kind: CallKind, ctx: Context, body: Incoming) -> Response<Body> {
