@@ -285,18 +285,9 @@ macro_rules! impl_handler {
                 let f = Arc::clone(&self.0);
                 // The arguments are built on the blocking thread too: parsing a large
                 // JSON input must not stall the async workers either.
-                let task = tokio::task::spawn_blocking(move || {
-                    let call_ctx = ctx.clone();
-                    panic::catch_sync(&ctx, move || {
-                        $(let $arg = $arg::from_invocation(&call_ctx, &body)?;)*
-                        f($($arg),*).into_outcome()
-                    })
-                });
-                Box::pin(async move {
-                    match task.await {
-                        Ok(result) => result.and_then(|outcome| outcome),
-                        Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
-                    }
+                panic::run_blocking(ctx, move |ctx| {
+                    $(let $arg = $arg::from_invocation(&ctx, &body)?;)*
+                    f($($arg),*).into_outcome()
                 })
             }
         }

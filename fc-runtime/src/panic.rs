@@ -82,6 +82,25 @@ pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, F
     catch_unwind(AssertUnwindSafe(f)).map_err(report)
 }
 
+/// Runs sync handler code `f` on the blocking thread pool, as handler code of the call
+/// `ctx` (its panics become a [`FunctionError`]), so that it never stalls the async
+/// workers.
+pub(crate) fn run_blocking<T: Send + 'static>(
+    ctx: Context,
+    f: impl FnOnce(Context) -> Result<T, FunctionError> + Send + 'static,
+) -> BoxFuture<Result<T, FunctionError>> {
+    let task = tokio::task::spawn_blocking(move || {
+        let call_ctx = ctx.clone();
+        catch_sync(&ctx, move || f(call_ctx))
+    });
+    Box::pin(async move {
+        match task.await {
+            Ok(result) => result.and_then(|outcome| outcome),
+            Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
+        }
+    })
+}
+
 /// A call that runs as handler code: the call's context is current while it is polled,
 /// and a panic in it — in building its arguments too — completes it with a
 /// [`FunctionError`].

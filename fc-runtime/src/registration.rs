@@ -128,20 +128,7 @@ pub fn async_fn(f: fn(Context, Bytes) -> BoxFuture<Outcome>) -> BoxHandler {
 
 /// A sync function's glue: `f` runs on the blocking thread pool.
 pub fn sync_fn(f: fn(Context, Bytes) -> Outcome) -> BoxHandler {
-    Arc::new(move |ctx: Context, body: Bytes| -> BoxFuture<Outcome> {
-        let task = tokio::task::spawn_blocking(move || {
-            let call_ctx = ctx.clone();
-            panic::catch_sync(&ctx, move || f(call_ctx, body))
-        });
-        Box::pin(async move {
-            match task.await {
-                Ok(result) => result.and_then(|outcome| outcome),
-                Err(error) => {
-                    Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}")))
-                }
-            }
-        })
-    })
+    Arc::new(move |ctx: Context, body: Bytes| panic::run_blocking(ctx, move |ctx| f(ctx, body)))
 }
 
 /// An input parsed from the JSON body.
@@ -276,20 +263,9 @@ pub fn http_async_fn(f: fn(Context, http::Request<crate::http::Body>) -> BoxFutu
 
 /// A sync HTTP handler's glue: `f` runs on the blocking thread pool.
 pub fn http_sync_fn(f: fn(Context, http::Request<crate::http::Body>) -> HttpOutcome) -> HttpHandler {
-    Arc::new(move |request: http::Request<crate::http::Body>| -> BoxFuture<HttpOutcome> {
+    Arc::new(move |request: http::Request<crate::http::Body>| {
         let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
-        let task = tokio::task::spawn_blocking(move || {
-            let call_ctx = ctx.clone();
-            panic::catch_sync(&ctx, move || f(call_ctx, request))
-        });
-        Box::pin(async move {
-            match task.await {
-                Ok(result) => result.and_then(|outcome| outcome),
-                Err(error) => {
-                    Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}")))
-                }
-            }
-        })
+        panic::run_blocking(ctx, move |ctx| f(ctx, request))
     })
 }
 
