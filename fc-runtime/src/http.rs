@@ -388,6 +388,17 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The headers of an event or a trigger's response, as `http` headers.
+fn header_map(headers: &BTreeMap<String, String>) -> Result<http::HeaderMap, crate::Error> {
+    let mut map = http::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid("header name", e))?;
+        let value = HeaderValue::from_str(value).map_err(|e| invalid("header value", e))?;
+        map.append(name, value);
+    }
+    Ok(map)
+}
+
 fn join_headers(headers: &http::HeaderMap) -> BTreeMap<String, String> {
     let mut joined: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in headers {
@@ -419,14 +430,11 @@ impl TryFrom<HttpTriggerEvent> for Request<Body> {
             uri.push('=');
             percent_encode(value, &mut uri);
         }
-        let mut request = Request::builder().method(method).uri(&uri);
-        for (name, value) in &event.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid("header name", e))?;
-            let value = HeaderValue::from_str(value).map_err(|e| invalid("header value", e))?;
-            request = request.header(name, value);
-        }
-        let body = decode_body(&event.body, event.is_base64_encoded)?;
-        request.body(Body::from(body)).map_err(|e| invalid("request", e))
+        let mut request =
+            Request::builder().method(method).uri(&uri).body(Body::empty()).map_err(|e| invalid("request", e))?;
+        *request.headers_mut() = header_map(&event.headers)?;
+        *request.body_mut() = Body::from(decode_body(&event.body, event.is_base64_encoded)?);
+        Ok(request)
     }
 }
 
@@ -496,14 +504,11 @@ impl TryFrom<HttpTriggerResponse> for Response<Body> {
     type Error = crate::Error;
 
     fn try_from(answer: HttpTriggerResponse) -> Result<Self, Self::Error> {
-        let mut response = Response::builder().status(answer.status_code);
-        for (name, value) in &answer.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|e| invalid("header name", e))?;
-            let value = HeaderValue::from_str(value).map_err(|e| invalid("header value", e))?;
-            response = response.header(name, value);
-        }
-        let body = decode_body(&answer.body, answer.is_base64_encoded)?;
-        response.body(Body::from(body)).map_err(|e| invalid("response", e))
+        let mut response =
+            Response::builder().status(answer.status_code).body(Body::empty()).map_err(|e| invalid("response", e))?;
+        *response.headers_mut() = header_map(&answer.headers)?;
+        *response.body_mut() = Body::from(decode_body(&answer.body, answer.is_base64_encoded)?);
+        Ok(response)
     }
 }
 
