@@ -121,7 +121,11 @@ import socket
 socks = [socket.socket() for _ in range(4)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
-print(*(s.getsockname()[1] for s in socks))
+ports = [s.getsockname()[1] for s in socks]
+# Release them before saying which they are: the servers start as soon as this is read.
+for s in socks:
+    s.close()
+print(*ports, flush=True)
 EOF
 )
 
