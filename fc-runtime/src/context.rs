@@ -9,7 +9,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName, HeaderValue};
+
+/// A header name made at compile time.
+macro_rules! name {
+    ($name:literal) => {
+        const { HeaderName::from_static($name) }
+    };
+}
 
 /// Which protocol request a [`Context`] belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -67,6 +74,8 @@ pub struct Context {
 
 struct Inner {
     headers: HeaderMap,
+    /// `x-fc-request-id`'s first value, found when the context was made.
+    request_id: Option<HeaderValue>,
     received: Instant,
     kind: CallKind,
     baggage: OnceLock<HashMap<String, String>>,
@@ -138,6 +147,10 @@ pub(crate) fn with_current_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R
     f(ctx.as_ref().map(Context::request_id))
 }
 
+fn utf8(value: &HeaderValue) -> Option<&str> {
+    std::str::from_utf8(value.as_bytes()).ok()
+}
+
 fn parse_u32(value: Option<&str>) -> Option<u32> {
     value?.trim().parse().ok()
 }
@@ -155,15 +168,17 @@ impl Context {
     }
 
     pub(crate) fn for_call(mut headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
-        // `HeaderMap`'s `Debug` shows sensitive values as `Sensitive`.
-        for name in ["x-fc-access-key-secret", "x-fc-security-token", "authorization"] {
-            if let http::header::Entry::Occupied(mut entry) = headers.entry(name) {
-                for value in entry.iter_mut() {
-                    value.set_sensitive(true);
-                }
+        // One pass over the headers rather than a lookup (a hash) per name. `HeaderMap`'s
+        // `Debug` shows sensitive values as `Sensitive`.
+        let mut request_id = None;
+        for (name, value) in headers.iter_mut() {
+            match name.as_str() {
+                "x-fc-request-id" if request_id.is_none() => request_id = Some(value.clone()),
+                "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
+                _ => {}
             }
         }
-        Context { inner: Arc::new(Inner { headers, received, kind, baggage: OnceLock::new() }) }
+        Context { inner: Arc::new(Inner { headers, request_id, received, kind, baggage: OnceLock::new() }) }
     }
 
     /// This call's context, as seen by a call of another kind (the initializer that an
@@ -183,12 +198,16 @@ impl Context {
 
     /// The value of a request header, if it is present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        let value = self.inner.headers.get(name)?;
-        std::str::from_utf8(value.as_bytes()).ok()
+        utf8(self.inner.headers.get(name)?)
     }
 
-    fn header_or<'a>(&'a self, name: &str, fallback: &'a Option<String>) -> Option<&'a str> {
-        self.header(name).or(fallback.as_deref())
+    /// A header by a name made at compile time (see [`name!`]): no parsing at run time.
+    fn known(&self, name: HeaderName) -> Option<&str> {
+        utf8(self.inner.headers.get(name)?)
+    }
+
+    fn known_or<'a>(&'a self, name: HeaderName, fallback: &'a Option<String>) -> Option<&'a str> {
+        self.known(name).or(fallback.as_deref())
     }
 
     /// All request headers, as received (credentials included: do not log them).
@@ -203,7 +222,7 @@ impl Context {
 
     /// `x-fc-request-id`, or the empty string when the request has none.
     pub fn request_id(&self) -> &str {
-        self.header("x-fc-request-id").unwrap_or("")
+        self.inner.request_id.as_ref().and_then(utf8).unwrap_or("")
     }
 
     /// The temporary credentials of the function's role (`x-fc-access-key-id`,
@@ -212,92 +231,93 @@ impl Context {
     /// environment variables).
     pub fn credentials(&self) -> Credentials {
         let env = environment();
-        let get = |name: &str, fallback: &Option<String>| self.header_or(name, fallback).map(str::to_owned);
+        let get = |name: HeaderName, fallback: &Option<String>| self.known_or(name, fallback).map(str::to_owned);
         Credentials {
-            access_key_id: get("x-fc-access-key-id", &env.access_key_id),
-            access_key_secret: get("x-fc-access-key-secret", &env.access_key_secret),
-            security_token: get("x-fc-security-token", &env.security_token),
+            access_key_id: get(name!("x-fc-access-key-id"), &env.access_key_id),
+            access_key_secret: get(name!("x-fc-access-key-secret"), &env.access_key_secret),
+            security_token: get(name!("x-fc-security-token"), &env.security_token),
         }
     }
 
     /// `x-fc-function-name`, else `FC_FUNCTION_NAME`.
     pub fn function_name(&self) -> Option<&str> {
-        self.header_or("x-fc-function-name", &environment().function_name)
+        self.known_or(name!("x-fc-function-name"), &environment().function_name)
     }
 
     /// `x-fc-function-handler`, else `FC_FUNCTION_HANDLER`.
     pub fn function_handler(&self) -> Option<&str> {
-        self.header_or("x-fc-function-handler", &environment().function_handler)
+        self.known_or(name!("x-fc-function-handler"), &environment().function_handler)
     }
 
     /// The function's memory in MB: `x-fc-function-memory`, else `FC_FUNCTION_MEMORY_SIZE`.
     pub fn function_memory_mb(&self) -> Option<u32> {
-        parse_u32(self.header("x-fc-function-memory")).or_else(|| parse_u32(environment().function_memory.as_deref()))
+        parse_u32(self.known(name!("x-fc-function-memory")))
+            .or_else(|| parse_u32(environment().function_memory.as_deref()))
     }
 
     /// The function's timeout: `x-fc-function-timeout` (seconds).
     pub fn function_timeout(&self) -> Option<Duration> {
-        parse_seconds(self.header("x-fc-function-timeout"))
+        parse_seconds(self.known(name!("x-fc-function-timeout")))
     }
 
     /// The initializer's name: `x-fc-function-initializer`.
     pub fn initializer(&self) -> Option<&str> {
-        self.header("x-fc-function-initializer")
+        self.known(name!("x-fc-function-initializer"))
     }
 
     /// The initializer's timeout: `x-fc-initialization-timeout` (seconds).
     pub fn initialization_timeout(&self) -> Option<Duration> {
-        parse_seconds(self.header("x-fc-initialization-timeout"))
+        parse_seconds(self.known(name!("x-fc-initialization-timeout")))
     }
 
     /// The pre-freeze hook's name: `x-fc-instance-lifecycle-pre-freeze-handler`.
     pub fn pre_freeze_handler(&self) -> Option<&str> {
-        self.header("x-fc-instance-lifecycle-pre-freeze-handler")
+        self.known(name!("x-fc-instance-lifecycle-pre-freeze-handler"))
     }
 
     /// The pre-stop hook's name: `x-fc-instance-lifecycle-pre-stop-handler`.
     pub fn pre_stop_handler(&self) -> Option<&str> {
-        self.header("x-fc-instance-lifecycle-pre-stop-handler")
+        self.known(name!("x-fc-instance-lifecycle-pre-stop-handler"))
     }
 
     /// `x-fc-service-name`.
     pub fn service_name(&self) -> Option<&str> {
-        self.header("x-fc-service-name")
+        self.known(name!("x-fc-service-name"))
     }
 
     /// The service's log project: `x-fc-service-logproject`.
     pub fn log_project(&self) -> Option<&str> {
-        self.header("x-fc-service-logproject")
+        self.known(name!("x-fc-service-logproject"))
     }
 
     /// The service's log store: `x-fc-service-logstore`.
     pub fn log_store(&self) -> Option<&str> {
-        self.header("x-fc-service-logstore")
+        self.known(name!("x-fc-service-logstore"))
     }
 
     /// The alias or version called: `x-fc-qualifier`.
     pub fn qualifier(&self) -> Option<&str> {
-        self.header("x-fc-qualifier")
+        self.known(name!("x-fc-qualifier"))
     }
 
     /// `x-fc-version-id`.
     pub fn version_id(&self) -> Option<&str> {
-        self.header("x-fc-version-id")
+        self.known(name!("x-fc-version-id"))
     }
 
     /// `x-fc-region`, else `FC_REGION`.
     pub fn region(&self) -> Option<&str> {
-        self.header_or("x-fc-region", &environment().region)
+        self.known_or(name!("x-fc-region"), &environment().region)
     }
 
     /// `x-fc-account-id`, else `FC_ACCOUNT_ID`.
     pub fn account_id(&self) -> Option<&str> {
-        self.header_or("x-fc-account-id", &environment().account_id)
+        self.known_or(name!("x-fc-account-id"), &environment().account_id)
     }
 
     /// How many times the platform has retried this call: `x-fc-retry-count`.
     pub fn retry_count(&self) -> Option<u32> {
-        parse_u32(self.header("x-fc-retry-count"))
+        parse_u32(self.known(name!("x-fc-retry-count")))
     }
 
     /// The instance's id: `FC_INSTANCE_ID`.
@@ -312,7 +332,7 @@ impl Context {
 
     /// The OpenTracing span context: `x-fc-tracing-opentracing-span-context`.
     pub fn span_context(&self) -> Option<&str> {
-        self.header("x-fc-tracing-opentracing-span-context")
+        self.known(name!("x-fc-tracing-opentracing-span-context"))
     }
 
     /// The OpenTracing baggage: `x-fc-tracing-opentracing-span-baggages`, a base64-encoded
@@ -320,13 +340,13 @@ impl Context {
     /// strings are given as their JSON text.
     pub fn baggage(&self) -> &HashMap<String, String> {
         self.inner.baggage.get_or_init(|| {
-            self.header("x-fc-tracing-opentracing-span-baggages").and_then(decode_baggage).unwrap_or_default()
+            self.known(name!("x-fc-tracing-opentracing-span-baggages")).and_then(decode_baggage).unwrap_or_default()
         })
     }
 
     /// The Jaeger endpoint: `x-fc-tracing-jaeger-endpoint`.
     pub fn jaeger_endpoint(&self) -> Option<&str> {
-        self.header("x-fc-tracing-jaeger-endpoint")
+        self.known(name!("x-fc-tracing-jaeger-endpoint"))
     }
 
     /// The time by which this call must finish: when the request arrived plus the

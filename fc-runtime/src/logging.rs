@@ -2,6 +2,7 @@
 //! reports, and user log lines from the `log` and `tracing` facades as
 //! `2026-11-21T08:00:00.123Z <requestId> [INFO] message`.
 
+use std::cell::RefCell;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -43,15 +44,36 @@ pub(crate) fn write_line(line: &str) {
     let _ = out.flush();
 }
 
+/// Writes `parts`, joined, as one line: one `write` for the whole line, as with
+/// [`write_line`], without formatting or allocating once the thread's buffer has grown.
+fn write_parts(parts: &[&str]) {
+    thread_local! {
+        static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+    }
+    let written = LINE.try_with(|line| {
+        let Ok(mut line) = line.try_borrow_mut() else { return false };
+        line.clear();
+        parts.iter().for_each(|part| line.push_str(part));
+        write_line(&line);
+        if line.capacity() > 1024 {
+            *line = String::new();
+        }
+        true
+    });
+    if written != Ok(true) {
+        write_line(&parts.concat());
+    }
+}
+
 /// `FC Invoke Start RequestId: <id>`.
 pub(crate) fn call_start(kind: CallKind, request_id: &str) {
-    write_line(&format!("FC {} Start RequestId: {request_id}\n", kind.log_name()));
+    write_parts(&["FC ", kind.log_name(), " Start RequestId: ", request_id, "\n"]);
 }
 
 /// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure.
 pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
     let suffix = if failed { ", Error: Unhandled function error" } else { "" };
-    write_line(&format!("FC {} End RequestId: {request_id}{suffix}\n", kind.log_name()));
+    write_parts(&["FC ", kind.log_name(), " End RequestId: ", request_id, suffix, "\n"]);
 }
 
 /// `<time> <requestId> [ERROR] <the JSON error body>`.

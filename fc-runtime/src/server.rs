@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Body as _;
 use hyper::body::Incoming;
@@ -395,7 +395,8 @@ enum Route {
 /// none. Without a control path (a developer's own `curl`), a path other than the
 /// protocol's goes to the HTTP function when there is one.
 fn route(request: &Request<Incoming>, serves_http: bool) -> Route {
-    let control = request.headers().get("x-fc-control-path").map(HeaderValue::as_bytes);
+    const CONTROL_PATH: HeaderName = HeaderName::from_static("x-fc-control-path");
+    let control = request.headers().get(CONTROL_PATH).map(HeaderValue::as_bytes);
     route_for(control, request.uri().path(), serves_http)
 }
 
@@ -554,7 +555,8 @@ impl Shared {
     }
 
     async fn run_invoke(&self, ctx: &Context, body: Incoming) -> Outcome {
-        let content_length = ctx.header("content-length").and_then(|v| v.trim().parse().ok());
+        // hyper knows the length from `Content-Length` (and has checked it).
+        let content_length = body.size_hint().exact();
         let body = read_body(body, content_length, self.body_limit).await?;
         if !self.initializer.is_done() {
             logging::call_start(CallKind::Initialize, ctx.request_id());
@@ -707,7 +709,7 @@ fn not_registered(ctx: &Context, name: &str) -> Response<Body> {
     success_response(Payload::empty())
 }
 
-const X_FC_STATUS: &str = "x-fc-status";
+const X_FC_STATUS: HeaderName = HeaderName::from_static("x-fc-status");
 
 fn success_response(payload: Payload) -> Response<Body> {
     let mut response = Response::new(Body::Whole(Full::new(payload.body)));
