@@ -47,13 +47,7 @@ impl Tasks {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        let done = self.enter();
-        Detachable {
-            future: Some(Box::pin(async move {
-                let _done = done;
-                future.await
-            })),
-        }
+        Detachable { future: Some(Box::pin(future)), done: Some(self.enter()) }
     }
 
     fn enter(self: &Arc<Self>) -> Done {
@@ -73,9 +67,11 @@ impl Tasks {
     }
 }
 
-/// A call run by [`Tasks::run`].
+/// A call run by [`Tasks::run`]: one box for the call's future, polled in place.
 pub(crate) struct Detachable<T: Send + 'static> {
     future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+    /// Counts the call out when it ends (here, or in the task it was detached to).
+    done: Option<Done>,
 }
 
 impl<T: Send + 'static> Future for Detachable<T> {
@@ -85,6 +81,7 @@ impl<T: Send + 'static> Future for Detachable<T> {
         let Some(future) = self.future.as_mut() else { return Poll::Pending };
         let output = std::task::ready!(future.as_mut().poll(cx));
         self.future = None;
+        self.done = None;
         Poll::Ready(output)
     }
 }
@@ -94,7 +91,9 @@ impl<T: Send + 'static> Drop for Detachable<T> {
         if let Some(rest) = self.future.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
+            let done = self.done.take();
             runtime.spawn(async move {
+                let _done = done;
                 let _ = rest.await;
             });
         }

@@ -22,7 +22,7 @@ use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
 use crate::http::{BoxError, HttpHandler, HttpService, ResponseBody};
-use crate::lifecycle::{Initialized, Initializer, Tasks};
+use crate::lifecycle::{Detachable, Initialized, Initializer, Tasks};
 use crate::logging;
 use crate::panic::{self, Guarded};
 use crate::registration;
@@ -311,10 +311,7 @@ impl Runtime {
             };
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&shared);
-            let service = service_fn(move |request| {
-                let shared = Arc::clone(&shared);
-                async move { Ok::<_, Infallible>(Shared::handle(shared, request).await) }
-            });
+            let service = service_fn(move |request| Shared::handle(&shared, request));
             let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
@@ -449,13 +446,16 @@ struct Shared {
 }
 
 impl Shared {
-    async fn handle(self: Arc<Self>, request: Request<Incoming>) -> Response<Body> {
+    /// Answers a request: at once when it is not a call, else with the call's
+    /// [`Detachable`]. Not an `async fn`: the future hyper keeps (and moves) for every
+    /// request is just the [`Reply`].
+    fn handle(self: &Arc<Self>, request: Request<Incoming>) -> Reply {
         let received = Instant::now();
         let route = route(&request, self.http.is_some());
         if route == Route::Http
             && let Some(http) = &self.http
         {
-            return self.http_call(Arc::clone(http), request, received).await;
+            return Reply::Call(self.http_call(Arc::clone(http), request, received));
         }
         let (parts, body) = request.into_parts();
         let kind = match route {
@@ -467,11 +467,11 @@ impl Shared {
                 let mut response = reject(&parts.headers, body, error);
                 let allow = if expected == Method::POST { "POST" } else { "GET" };
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
-                return response;
+                return Reply::Ready(Some(response));
             }
             Route::Http => {
                 let message = "no HTTP function is registered";
-                return reject(&parts.headers, body, FunctionError::new("NotFound", message));
+                return Reply::Ready(Some(reject(&parts.headers, body, FunctionError::new("NotFound", message))));
             }
             Route::NotFound => {
                 let message = format!(
@@ -479,20 +479,27 @@ impl Shared {
                     parts.method,
                     parts.uri.path()
                 );
-                return reject(&parts.headers, body, FunctionError::new("NotFound", message));
+                return Reply::Ready(Some(reject(&parts.headers, body, FunctionError::new("NotFound", message))));
             }
         };
         let ctx = Context::for_call(parts.headers, kind, received);
         // A caller that goes away does not cancel the call half-way (its handler runs to the
         // end, its lines are logged), and shutdown waits for it.
-        let shared = Arc::clone(&self);
-        self.tasks.run(async move { shared.call(kind, ctx, body).await }).await
+        Reply::Call(self.tasks.run(Arc::clone(self).call(kind, ctx, body)))
     }
 
     /// An HTTP function's call: the request goes to the function as it came (less the
     /// base path, when asked), with the context in its extensions; its answer streams
     /// back with `x-fc-status: 200`. An error or a panic answers 500 with the JSON error.
-    async fn http_call(&self, http: HttpHandler, request: Request<Incoming>, received: Instant) -> Response<Body> {
+    ///
+    /// Not an `async fn`: the call runs in a [`Detachable`] (a box), so the connection's
+    /// future for every request stays small (it is moved at each request).
+    fn http_call(
+        &self,
+        http: HttpHandler,
+        request: Request<Incoming>,
+        received: Instant,
+    ) -> Detachable<Response<Body>> {
         let (mut parts, body) = request.into_parts();
         if self.strip_base_path {
             strip_base_path(&mut parts);
@@ -500,7 +507,7 @@ impl Shared {
         let ctx = Context::for_call(parts.headers.clone(), CallKind::Http, received);
         parts.extensions.insert(ctx.clone());
         let request = Request::from_parts(parts, crate::http::Body::incoming(body));
-        let call = self.tasks.run(async move {
+        self.tasks.run(async move {
             let id = ctx.request_id();
             logging::call_start(CallKind::Http, id);
             let outcome = Guarded::start(ctx.clone(), move |_| http(request)).await;
@@ -521,11 +528,10 @@ impl Shared {
                 response.headers().get(X_FC_STATUS) != Some(&HeaderValue::from_static("200")),
             );
             response
-        });
-        call.await
+        })
     }
 
-    async fn call(&self, kind: CallKind, ctx: Context, body: Incoming) -> Response<Body> {
+    async fn call(self: Arc<Self>, kind: CallKind, ctx: Context, body: Incoming) -> Response<Body> {
         match kind {
             CallKind::Invoke => self.invoke(ctx, body).await,
             CallKind::Initialize => {
@@ -560,7 +566,8 @@ impl Shared {
         let body = read_body(body, content_length, self.body_limit).await?;
         if !self.initializer.is_done() {
             logging::call_start(CallKind::Initialize, ctx.request_id());
-            let result = match self.initializer.ensure(ctx, &self.tasks).await {
+            // Boxed: this runs once per process; inline, it would grow every call's future.
+            let result = match Box::pin(self.initializer.ensure(ctx, &self.tasks)).await {
                 Initialized::Already => Ok(()),
                 Initialized::Ran(outcome) => outcome.map(drop),
             };
@@ -599,6 +606,28 @@ impl Shared {
         let response = finish(&ctx, outcome);
         logging::call_end(ctx.kind(), id, response.status() != StatusCode::OK);
         response
+    }
+}
+
+/// The answer to a request, as hyper awaits it.
+enum Reply {
+    /// A request that is not a call, answered at once.
+    Ready(Option<Response<Body>>),
+    /// A call.
+    Call(Detachable<Response<Body>>),
+}
+
+impl Future for Reply {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Self::Output> {
+        match self.get_mut() {
+            Reply::Ready(response) => match response.take() {
+                Some(response) => std::task::Poll::Ready(Ok(response)),
+                None => std::task::Poll::Pending,
+            },
+            Reply::Call(call) => std::pin::Pin::new(call).poll(cx).map(Ok),
+        }
     }
 }
 
