@@ -3,14 +3,18 @@
 
 Measures fc's `hello`, the bare-hyper floor, the Express server and the Flask/gunicorn
 server on loopback (throughput and latency with wrk at 1 and 32 keep-alive connections,
-cold start, idle and under-load RSS), the musl binary and zip sizes of fc and the floor,
-and fc's payload echo, error/panic and full-context rows; prints the table and writes
-BENCHMARKS.md and results/results.json.
+in interleaved rounds; cold start; idle and under-load RSS), the user-space instructions
+per call of fc and the floor (callgrind), the musl binary and zip sizes of fc and the
+floor, and fc's payload echo, error/panic and full-context rows; prints the tables and
+writes BENCHMARKS.md and results/results.json.
 
 Environment (all optional):
-  BENCH_SECONDS       seconds of each wrk measurement (default 10)
-  BENCH_WARMUP        seconds of the wrk warm-up before each measurement (default 2)
+  BENCH_ROUNDS        interleaved rounds of the throughput runs (default 10)
+  BENCH_SECONDS       seconds of each measured wrk run (default 3)
+  BENCH_WARMUP        seconds of the wrk warm-up runs (default 1)
   BENCH_COLD_STARTS   measured cold starts per server (default 30)
+  BENCH_PIN           1: servers on CPU 0, wrk and the clients on the others (default 1
+                      with 2 or more CPUs); 0: no pinning
   BENCH_ONLY          comma-separated subset of fc,floor,node,python (default all)
   BENCH_PY_WORKERS    gunicorn workers (default: the number of cores)
   BENCH_PY_THREADS    gunicorn threads per worker (default 8)
@@ -33,6 +37,7 @@ import zipfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import coldstart  # noqa: E402
+import instructions  # noqa: E402
 
 BENCH = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(BENCH)
@@ -43,11 +48,19 @@ PIDFILE = os.path.join(RESULTS, "pids")
 LUA = os.path.join(BENCH, "wrk", "invoke.lua")
 MUSL = "x86_64-unknown-linux-musl"
 
-SECONDS = float(os.environ.get("BENCH_SECONDS") or 10)
-WARMUP = float(os.environ.get("BENCH_WARMUP") or 2)
+HEADERS_FILE = os.path.join(BENCH, "full-headers.txt")
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS") or 10)
+SECONDS = float(os.environ.get("BENCH_SECONDS") or 3)
+WARMUP = float(os.environ.get("BENCH_WARMUP") or 1)
 COLD_STARTS = int(os.environ.get("BENCH_COLD_STARTS") or 30)
 NPROC = os.cpu_count() or 1
-WRK_THREADS_32 = max(1, min(NPROC, 32))
+PIN = (os.environ.get("BENCH_PIN") or ("1" if NPROC >= 2 else "0")) == "1" and NPROC >= 2
+# Pinned: the server under test has CPU 0 to itself; wrk, the cold-start and callgrind
+# clients and this script run on the other CPUs, so load and server never share a core.
+SERVER_CPUS = {0} if PIN else None
+LOAD_CPUS = set(range(1, NPROC)) if PIN else None
+WRK_THREADS_32 = max(1, min(len(LOAD_CPUS) if PIN else NPROC, 32))
 
 SERVERS = {
     "fc": {"cmd": [os.path.join(FC_TARGET, "release", "hello")], "cwd": None,
@@ -62,6 +75,13 @@ SERVERS = {
 }
 ORDER = ["fc", "floor", "node", "python"]
 ONLY = [s.strip() for s in (os.environ.get("BENCH_ONLY") or ",".join(ORDER)).split(",") if s.strip()]
+
+def on_server_cpus(cmd):
+    """`cmd`, run on the servers' CPUs when pinning."""
+    if not PIN:
+        return list(cmd)
+    return ["taskset", "-c", ",".join(map(str, sorted(SERVER_CPUS)))] + list(cmd)
+
 
 LIVE = set()  # servers
 LOADERS = set()  # wrk processes
@@ -95,7 +115,7 @@ class Server:
     def __init__(self, name, cmd, cwd=None, ready_body=coldstart.BODY):
         self.port = coldstart.free_port()
         self.stderr = open(os.path.join(RESULTS, f"{name}.stderr"), "ab")
-        self.proc = coldstart.spawn(cmd, self.port, cwd=cwd, stderr=self.stderr, pidfile=PIDFILE)
+        self.proc = coldstart.spawn(on_server_cpus(cmd), self.port, cwd=cwd, stderr=self.stderr, pidfile=PIDFILE)
         LIVE.add(self.proc)
         coldstart.wait_ready(self.port, self.proc, request=coldstart.invoke_request(ready_body))
         self.url = f"http://127.0.0.1:{self.port}/invoke"
@@ -138,6 +158,36 @@ def session_rss_kb(sid):
     return total
 
 
+def session_cpu_s(sid):
+    """User + system CPU seconds of every process of the session `sid`."""
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) == sid:
+                ticks += int(fields[11]) + int(fields[12])
+        except (OSError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def steal_s(cpus):
+    """Seconds the hypervisor has given `cpus` (all when None) to others: /proc/stat's steal."""
+    total = 0
+    with open("/proc/stat") as f:
+        for line in f:
+            name, *values = line.split()
+            if not name.startswith("cpu") or name == "cpu":
+                continue
+            if cpus is None or int(name[3:]) in cpus:
+                total += int(values[7])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 class RssSampler(threading.Thread):
     def __init__(self, sid, interval=0.1):
         super().__init__(daemon=True)
@@ -165,11 +215,11 @@ WRK_LINE = re.compile(r"WRK_RESULT (.*)")
 
 def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
     env = dict(os.environ)
-    for key in ("WRK_BODY", "WRK_BODY_BYTES", "WRK_FULL_HEADERS"):
+    for key in ("WRK_BODY", "WRK_BODY_BYTES", "WRK_HEADERS"):
         env.pop(key, None)
     env.update(env_extra or {})
     threads = 1 if connections == 1 else min(WRK_THREADS_32, connections)
-    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds:g}s",
+    cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
            "--timeout", f"{timeout_s}s", "-s", LUA, url]
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     LOADERS.add(proc)
@@ -193,9 +243,9 @@ def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
     return result
 
 
-def measured_wrk(url, connections, env_extra=None, sampler_sid=None, seconds=None):
+def measured_wrk(url, connections, env_extra=None, sampler_sid=None, seconds=None, warmup=True):
     seconds = SECONDS if seconds is None else seconds
-    if WARMUP > 0:
+    if warmup and WARMUP > 0:
         wrk(url, connections, WARMUP, env_extra)
     sampler = RssSampler(sampler_sid) if sampler_sid else None
     if sampler:
@@ -212,22 +262,111 @@ def measured_wrk(url, connections, env_extra=None, sampler_sid=None, seconds=Non
 
 # --- measurements ----------------------------------------------------------------------
 
-def measure_server(name):
-    spec = SERVERS[name]
-    log(f"{name}: load runs")
+def measure_servers(names):
+    """Every server's load runs, in `ROUNDS` interleaved rounds, then each one's cold starts.
+
+    In a round, every server runs at 1 connection, then every server at 32: the runs
+    that are compared follow one another within seconds, so that a slow spell of the
+    machine falls on all of them rather than on one. The order alternates from round to
+    round (fc before the floor, then the floor before fc). Each server gets one warm-up
+    run at each connection count before the first round."""
+    out = {name: {"rounds": []} for name in names}
+    servers = {}
+    try:
+        for name in names:
+            spec = SERVERS[name]
+            servers[name] = Server(name, spec["cmd"], spec["cwd"])
+            time.sleep(0.5)
+            out[name]["idle_rss_kb"] = servers[name].rss_kb()
+        if WARMUP > 0:
+            log("warm-up runs")
+            for name in names:
+                for connections in (1, 32):
+                    wrk(servers[name].url, connections, WARMUP)
+        for r in range(ROUNDS):
+            order = names if r % 2 == 0 else names[::-1]
+            log(f"round {r + 1}/{ROUNDS}: {', '.join(order)}")
+            runs = {name: {} for name in names}
+            for conns, connections in (("c1", 1), ("c32", 32)):
+                for name in order:
+                    server = servers[name]
+                    sid = server.proc.pid if connections == 32 else None
+                    cpu, steal = session_cpu_s(server.proc.pid), steal_s(SERVER_CPUS)
+                    run = measured_wrk(server.url, connections, sampler_sid=sid, warmup=False)
+                    run["cpu_us_per_call"] = (session_cpu_s(server.proc.pid) - cpu) / max(run["requests"], 1) * 1e6
+                    run["steal_pct"] = (steal_s(SERVER_CPUS) - steal) / (run["duration_us"] / 1e6) / (
+                        len(SERVER_CPUS) if SERVER_CPUS else NPROC) * 100
+                    runs[name][conns] = run
+            for name in names:
+                out[name]["rounds"].append(runs[name])
+    finally:
+        for server in servers.values():
+            server.stop()
+    for name in names:
+        rounds = out[name]["rounds"]
+        for conns in ("c1", "c32"):
+            runs = [r[conns] for r in rounds]
+            out[name][conns] = {
+                "rps": statistics.median(run["rps"] for run in runs),
+                "p50_us": statistics.median(run["p50_us"] for run in runs),
+                "p99_us": statistics.median(run["p99_us"] for run in runs),
+                "cpu_us_per_call": statistics.median(run["cpu_us_per_call"] for run in runs),
+                "socket_errors": sum(run["socket_errors"] for run in runs),
+                "non_2xx": sum(run["non_2xx"] for run in runs),
+            }
+        out[name]["load_rss_peak_kb"] = max(r["c32"]["rss"]["peak_kb"] for r in rounds)
+    # Cold starts are not pinned: a server starting on one CPU with its client pinned to
+    # another took about 5 or about 9 ms by turns (the floor as much as fc), where
+    # unpinned starts took about 5 ms. They are interleaved too: one start of each server
+    # in turn, after one discarded start of each (the page cache).
+    if PIN:
+        os.sched_setaffinity(0, range(NPROC))
+    try:
+        log(f"{COLD_STARTS} cold starts of each, in turn")
+        for name in names:
+            out[name]["cold_times"] = []
+        for i in range(COLD_STARTS + 1):
+            for name in names:
+                spec = SERVERS[name]
+                elapsed = coldstart.cold_start_once(spec["cmd"], cwd=spec["cwd"], pidfile=PIDFILE)
+                if i > 0:
+                    out[name]["cold_times"].append(elapsed)
+                time.sleep(0.05)
+    finally:
+        if PIN:
+            os.sched_setaffinity(0, LOAD_CPUS)
+    for name in names:
+        times = out[name].pop("cold_times")
+        out[name]["cold"] = {"median_ms": statistics.median(times) * 1000,
+                             "p90_ms": coldstart.percentile(times, 90) * 1000,
+                             "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
+                             "runs": len(times)}
+    return out
+
+
+def paired_ratios(servers, a, b, conns):
+    """fc-style ratios a/b of the throughput, round by round (the two ran minutes apart at most)."""
+    ra, rb = servers.get(a, {}).get("rounds"), servers.get(b, {}).get("rounds")
+    if not ra or not rb:
+        return []
+    return [x[conns]["rps"] / y[conns]["rps"] for x, y in zip(ra, rb) if y[conns]["rps"]]
+
+
+def instruction_counts(names):
+    """User-space instructions per call under callgrind: `hello` and the floor, sent the
+    plain request and then every common x-fc-* header; `fc-context` sent every header."""
+    headers = instructions.read_headers(HEADERS_FILE)
+    hello = [os.path.join(FC_TARGET, "release", "hello")]
+    floor = SERVERS["floor"]["cmd"]
+    cases = [("fc", hello, None, "fc"), ("floor", floor, None, "floor"),
+             ("fc_full_headers", hello, headers, "fc"), ("floor_full_headers", floor, headers, "floor"),
+             ("fc_context", [os.path.join(BENCH_TARGET, "release", "fc-context")], headers, "fc")]
+    cases = [(label, cmd, extra) for label, cmd, extra, needs in cases if needs in names]
     out = {}
-    with Server(name, spec["cmd"], spec["cwd"]) as server:
-        time.sleep(0.5)
-        out["idle_rss_kb"] = server.rss_kb()
-        out["c1"] = measured_wrk(server.url, 1)
-        out["c32"] = measured_wrk(server.url, 32, sampler_sid=server.proc.pid)
-        out["load_rss_peak_kb"] = out["c32"]["rss"]["peak_kb"]
-    log(f"{name}: {COLD_STARTS} cold starts")
-    times = coldstart.cold_starts(spec["cmd"], COLD_STARTS, cwd=spec["cwd"], pidfile=PIDFILE)
-    out["cold"] = {"median_ms": statistics.median(times) * 1000,
-                   "p90_ms": coldstart.percentile(times, 90) * 1000,
-                   "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
-                   "runs": len(times)}
+    for label, cmd, extra_headers in cases:
+        log(f"callgrind: {label}")
+        body = b"{}" if label == "fc_context" else coldstart.BODY
+        out[label] = instructions.per_call(cmd, body=body, headers=extra_headers, pidfile=PIDFILE)
     return out
 
 
@@ -286,11 +425,12 @@ def fc_extras():
         extra["single_calls"] = single
         for mode in ("ok", "error", "panic"):
             extra[f"mode_{mode}"] = measured_wrk(server.url, 1, {"WRK_BODY": json.dumps({"mode": mode})})
-    # The full context read against hello, both with every common header.
-    log("fc: full context vs hello")
-    for name, binary, body in (("context_full", "context", b"{}"), ("hello_full", "hello", coldstart.BODY)):
-        with Server(binary, [os.path.join(FC_TARGET, "release", binary)], ready_body=body) as server:
-            extra[name] = measured_wrk(server.url, 1, {"WRK_FULL_HEADERS": "1", "WRK_BODY": body.decode()})
+    # A full context read (`fc-context`) against `hello`, both sent every common header.
+    log("fc: full context read vs hello")
+    for name, binary, body in (("context_full", os.path.join(BENCH_TARGET, "release", "fc-context"), b"{}"),
+                               ("hello_full", os.path.join(FC_TARGET, "release", "hello"), coldstart.BODY)):
+        with Server(name, [binary], ready_body=body) as server:
+            extra[name] = measured_wrk(server.url, 1, {"WRK_HEADERS": HEADERS_FILE, "WRK_BODY": body.decode()})
     return extra
 
 
@@ -340,6 +480,7 @@ def machine():
         "gunicorn": sh([os.path.join(BENCH, "python", ".venv", "bin", "gunicorn"), "--version"]),
         "flask": sh([venv_py, "-c", "import importlib.metadata as m; print(m.version('flask'))"]),
         "wrk": sh(["wrk", "-v"]).split(" [")[0],
+        "valgrind": sh(["valgrind", "--version"]),
         "hyper (floor)": lock_version(os.path.join(BENCH, "floor", "Cargo.lock"), "hyper"),
         "hyper (fc)": lock_version(os.path.join(ROOT, "Cargo.lock"), "hyper"),
     }
@@ -391,10 +532,15 @@ def render(results):
         ("Throughput, 32 connections (req/s)", lambda n: get(n, ["c32", "rps"]), 0),
         ("p50 latency, 32 connections (µs)", lambda n: get(n, ["c32", "p50_us"]), 0),
         ("p99 latency, 32 connections (µs)", lambda n: get(n, ["c32", "p99_us"]), 0),
+        ("Server CPU time per call, 32 connections (µs)", lambda n: get(n, ["c32", "cpu_us_per_call"]), 1),
         ("Cold start, median (ms)", lambda n: get(n, ["cold", "median_ms"]), 2),
         ("Cold start, p90 (ms)", lambda n: get(n, ["cold", "p90_ms"]), 2),
         ("Idle RSS (MB)", lambda n: mb(get(n, ["idle_rss_kb"])), 2),
         ("RSS under load, peak at 32 conns (MB)", lambda n: mb(get(n, ["load_rss_peak_kb"])), 2),
+        ("User-space instructions per call (callgrind)",
+         lambda n: (results.get("instructions", {}).get(n) or {}).get("per_call"), 0),
+        ("… the same, sent every common x-fc-* header",
+         lambda n: (results.get("instructions", {}).get(f"{n}_full_headers") or {}).get("per_call"), 0),
         ("Stripped musl binary (MB)", lambda n: mb(size.get(n, {}).get("stripped"), "b"), 3),
         ("Zipped `bootstrap` (MB)", lambda n: mb(size.get(n, {}).get("zip"), "b"), 3),
     ]
@@ -427,11 +573,16 @@ def render(results):
                             f"{single['first_panic']['ms']:.2f} ms / {single['second_panic']['ms']:.2f} ms / "
                             f"{single['ok']['ms']:.2f} ms |")
         cf, hf = extra.get("context_full"), extra.get("hello_full")
+        counts = results.get("instructions", {})
+        ci, hi = counts.get("fc_context"), counts.get("fc_full_headers")
         if cf and hf:
-            fc_lines.append(f"| Full context read (`context`), every x-fc-* header, 1 connection | "
+            fc_lines.append(f"| Full context read (`fc-context`: every accessor), every common x-fc-* header, 1 connection | "
                             f"{cf['mean_us'] / 1000:.3f} ms mean, {cf['rps']:,.0f} req/s |")
-            fc_lines.append(f"| `hello` with the same headers, 1 connection | {hf['mean_us'] / 1000:.3f} ms mean, "
-                            f"{hf['rps']:,.0f} req/s; context costs {(cf['mean_us'] - hf['mean_us']) / 1000:+.3f} ms |")
+            fc_lines.append(f"| `hello` sent the same headers, 1 connection | {hf['mean_us'] / 1000:.3f} ms mean, "
+                            f"{hf['rps']:,.0f} req/s; the full read costs {(cf['mean_us'] - hf['mean_us']) / 1000:+.3f} ms |")
+        if ci and hi:
+            fc_lines.append(f"| The same two under callgrind: instructions per call | `fc-context` {ci['per_call']:,.0f}, "
+                            f"`hello` {hi['per_call']:,.0f}: the full read costs {ci['per_call'] - hi['per_call']:+,.0f} |")
     fc_table = "\n".join(fc_lines)
 
     def target(label, value, limit, ok, shown):
@@ -439,8 +590,15 @@ def render(results):
             return f"| {label} | — | — | not measured |"
         return f"| {label} | {shown} | {'**met**' if ok else '**not met**'} |"
 
-    fc_c1, fl_c1 = get("fc", ["c1", "rps"]), get("floor", ["c1", "rps"])
-    fc_c32, fl_c32 = get("fc", ["c32", "rps"]), get("floor", ["c32", "rps"])
+    def throughput_target(conns, label):
+        ratios = paired_ratios(servers, "fc", "floor", conns)
+        if not ratios:
+            return f"| {label} | — | not measured |"
+        median = statistics.median(ratios)
+        shown = (f"median {median:.3f} × floor over {len(ratios)} rounds "
+                 f"(each round: {min(ratios):.3f} to {max(ratios):.3f})")
+        return f"| {label} | {shown} | {'**met**' if median >= 0.95 else '**not met**'} |"
+
     fc_cold, fl_cold = get("fc", ["cold", "median_ms"]), get("floor", ["cold", "median_ms"])
     fc_size = size.get("fc", {}).get("stripped")
     fc_idle = get("fc", ["idle_rss_kb"])
@@ -448,12 +606,8 @@ def render(results):
     if extra.get("mode_panic") and extra.get("mode_ok"):
         panic_diff = (extra["mode_panic"]["mean_us"] - extra["mode_ok"]["mean_us"]) / 1000
     targets = ["| target | measured | status |", "|---|---|---|"]
-    targets.append(target("Throughput ≥ 0.95 × floor, 1 connection", fc_c1, fl_c1,
-                          fc_c1 is not None and fl_c1 and fc_c1 >= 0.95 * fl_c1,
-                          f"{fc_c1 / fl_c1:.3f} × floor" if fc_c1 and fl_c1 else ""))
-    targets.append(target("Throughput ≥ 0.95 × floor, 32 connections", fc_c32, fl_c32,
-                          fc_c32 is not None and fl_c32 and fc_c32 >= 0.95 * fl_c32,
-                          f"{fc_c32 / fl_c32:.3f} × floor" if fc_c32 and fl_c32 else ""))
+    targets.append(throughput_target("c1", "Throughput ≥ 0.95 × floor, 1 connection"))
+    targets.append(throughput_target("c32", "Throughput ≥ 0.95 × floor, 32 connections"))
     targets.append(target("Cold start median ≤ 1.25 × floor", fc_cold, fl_cold,
                           fc_cold is not None and fl_cold and fc_cold <= 1.25 * fl_cold,
                           f"{fc_cold:.2f} ms = {fc_cold / fl_cold:.3f} × floor ({fl_cold:.2f} ms)" if fc_cold and fl_cold else ""))
@@ -467,6 +621,19 @@ def render(results):
                           f"{panic_diff:+.3f} ms mean" if panic_diff is not None else ""))
     targets_table = "\n".join(targets)
 
+    rounds_lines = []
+    fc_rounds, floor_rounds = get("fc", ["rounds"]), get("floor", ["rounds"])
+    if fc_rounds and floor_rounds:
+        rounds_lines = ["| round | fc, 1 conn | floor, 1 conn | fc/floor | fc, 32 conns | floor, 32 conns | fc/floor "
+                        "| steal during these four runs |",
+                        "|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        for i, (a, b) in enumerate(zip(fc_rounds, floor_rounds), 1):
+            steal = [run[c].get("steal_pct", 0) for run in (a, b) for c in ("c1", "c32")]
+            rounds_lines.append(f"| {i} | {a['c1']['rps']:,.0f} | {b['c1']['rps']:,.0f} | {a['c1']['rps'] / b['c1']['rps']:.3f} | "
+                                f"{a['c32']['rps']:,.0f} | {b['c32']['rps']:,.0f} | {a['c32']['rps'] / b['c32']['rps']:.3f} | "
+                                f"{min(steal):.0f}–{max(steal):.0f}% |")
+    rounds_table = "\n".join(rounds_lines)
+
     warnings = []
     for name in ORDER:
         for conns in ("c1", "c32"):
@@ -479,10 +646,13 @@ def render(results):
         if r and (r["socket_errors"] or r["non_2xx"]):
             warnings.append(f"- fc {key}: {r['socket_errors']} socket errors, {r['non_2xx']} non-2xx answers")
 
-    short = SECONDS < 10 or COLD_STARTS < 30
+    short = SECONDS < 3 or COLD_STARTS < 30 or ROUNDS < 10
     cfg = results["config"]
-    return {"main": main_table, "fc": fc_table, "targets": targets_table, "warnings": warnings,
+    return {"main": main_table, "fc": fc_table, "targets": targets_table, "rounds": rounds_table, "warnings": warnings,
             "short": short, "machine": m, "config": cfg}
+
+
+NOTES_MARKER = "<!-- Everything below this line is kept when bench/run.sh rewrites this file. -->"
 
 
 def write_markdown(r, path):
@@ -490,13 +660,34 @@ def write_markdown(r, path):
     cfg = r["config"]
     note = ""
     if r["short"]:
-        note = (f"\n> **Short run** ({cfg['seconds']:g} s per wrk run, {cfg['cold_starts']} cold starts, on a "
-                f"machine that was busy: load average {' '.join(m['loadavg_start'])} at the start). These numbers only "
-                f"show that the harness works; the reference numbers come from a full run "
-                f"(`bench/run.sh` with its defaults) on a quiet machine.\n")
+        note = (f"\n> **Short run** ({cfg['rounds']} rounds of {cfg['seconds']:g} s per wrk run, {cfg['cold_starts']} cold "
+                f"starts; load average {' '.join(m['loadavg_start'])} at the start). These numbers only show that the "
+                f"harness works; the reference numbers come from a full run (`bench/run.sh` with its defaults) on a "
+                f"quiet machine.\n")
     warn = ""
     if r["warnings"]:
         warn = "\n### Warnings\n\n" + "\n".join(r["warnings"]) + "\n"
+    if cfg.get("pinned"):
+        pinning = (f"The servers run on CPU {','.join(map(str, cfg['server_cpus']))} (`taskset`), wrk and the clients on "
+                   f"CPU {','.join(map(str, cfg['load_cpus']))}: load and server never share a core, and each server "
+                   f"sees one CPU (tokio starts one worker, gunicorn's workers share it). Cold starts are not pinned.")
+    else:
+        pinning = "Nothing is pinned (`BENCH_PIN=0`, or a single CPU): wrk shares the cores with the server."
+    kept = ""
+    try:
+        with open(path) as f:
+            old = f.read()
+        if NOTES_MARKER in old:
+            kept = old[old.index(NOTES_MARKER) + len(NOTES_MARKER):].strip("\n")
+    except OSError:
+        pass
+    rounds = ""
+    if r["rounds"]:
+        rounds = f"""
+### fc and the floor, round by round (req/s)
+
+{r['rounds']}
+"""
     text = f"""# Benchmarks
 
 fc-rs against what it competes with, measured side by side in one run on one machine:
@@ -513,46 +704,64 @@ fc-rs against what it competes with, measured side by side in one run on one mac
 ## Running it
 
 ```sh
-bench/run.sh                                        # the full run: 10 s per wrk run, 30 cold starts
-BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh    # a quick check that the harness works
+bench/run.sh                                                      # the full run
+BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh   # a quick check that the harness works
 ```
 
-It installs what is missing (wrk from Debian's packages, the musl target, the npm and
-PyPI packages into `bench/node/node_modules` and `bench/python/.venv`), builds `hello`,
-`errors` and `context` in the workspace, `hello` for `{MUSL}`, and `bench/floor` and
+It installs what is missing (wrk and valgrind from Debian's packages, the musl target, the
+npm and PyPI packages into `bench/node/node_modules` and `bench/python/.venv`), builds
+`hello` and `errors` in the workspace, `hello` for `{MUSL}`, and `bench/floor` and
 `bench/fc-echo` (their own packages, built into `bench/target`), then measures, prints
-the tables, and rewrites this file. Raw numbers: `bench/results/results.json`. A full run
-takes about 4 minutes of measuring, plus the builds the first time (2–3 minutes). Other settings: `BENCH_WARMUP` (seconds of
-warm-up before each wrk run, default 2), `BENCH_ONLY` (e.g. `fc,floor`; such a partial run writes `bench/results/BENCHMARKS.md`
-instead of this file),
-`BENCH_PY_WORKERS`, `BENCH_PY_THREADS`.
+the tables, and rewrites this file (the notes at its end are kept). Raw numbers:
+`bench/results/results.json`. A full run takes about 8 minutes of measuring, plus the
+builds the first time (2–3 minutes). Settings: `BENCH_ROUNDS` (default 5),
+`BENCH_SECONDS` (each measured wrk run, default 5), `BENCH_WARMUP` (the wrk warm-up
+before each, default 1), `BENCH_COLD_STARTS` (default 30), `BENCH_PIN` (default 1),
+`BENCH_ONLY` (e.g. `fc,floor`; such a partial run writes `bench/results/BENCHMARKS.md`
+instead of this file), `BENCH_PY_WORKERS`, `BENCH_PY_THREADS`.
 
 How each number is taken:
+- Pinning: {pinning}
 - Throughput and latency: wrk on 127.0.0.1 over keep-alive connections, `bench/wrk/invoke.lua`
   posting `{{"key": "value"}}` as `application/octet-stream` with an `x-fc-request-id`;
-  1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk threads); a warm-up
-  run before each measured one. Every server's stdout goes to `/dev/null`. wrk shares the
-  machine's cores with the server.
+  1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk thread(s)). The servers
+  run side by side; after one warm-up run of each, they are measured in {cfg['rounds']}
+  rounds of {cfg['seconds']:g} s runs. A round runs every server at 1 connection, then every
+  server at 32, in the order fc, floor, node, python and then reversed in the next
+  round: the runs compared follow one another within seconds, so that a slow spell of
+  the machine falls on all of them rather than on one. The table gives each server's
+  median over the rounds; the throughput targets take fc/floor round by round and then
+  the median of those ratios. Every server's stdout goes to `/dev/null`.
+- Server CPU time per call: the user + system CPU time of the server's processes during
+  a 32-connection run, divided by the calls it answered (median over the rounds).
+- Steal: the share of the servers' CPU that the hypervisor gave to other guests during a
+  run (`/proc/stat`); rounds with steal are the noisy ones.
+- Instructions per call: `bench/instructions.py` runs the server under valgrind's
+  callgrind twice, answering 500 and then 2,500 calls on one keep-alive connection, and
+  divides the difference of the totals by 2,000. It counts user-space instructions only
+  (not the kernel's socket work), and gives the same count whatever else the machine is
+  doing (it repeats to within about 1%): it is the number to compare when throughput
+  differences are within the noise.
 - Cold start: `bench/coldstart.py` spawns the server and connects + POSTs in a tight loop
-  until the first 200 answer; exec to that answer; one discarded start, then the
-  measured ones; median and p90 (nearest rank).
+  until the first 200 answer; exec to that answer. One discarded start of each server,
+  then the measured ones, one start of each server in turn; median and p90 (nearest rank).
 - Idle RSS: VmRSS summed over the server's session (gunicorn's master and workers, node),
   0.5 s after the first successful `/invoke`, before any load. Under load: the peak of
-  that sum sampled every 100 ms during the 32-connection run. RSS is measured on the
+  that sum sampled every 100 ms during the 32-connection runs. RSS is measured on the
   glibc release build; sizes on the musl one.
 - Sizes: the `{MUSL}` release binary stripped with `strip`, then as `bootstrap`
   (mode 0755) in a deflate zip. MB = 10⁶ bytes throughout.
-- fc alone: `bench/fc-echo` (`#[fc::handler] async fn echo(body: Vec<u8>) -> Vec<u8>`) at
+- fc alone: `fc-echo` (`#[fc::handler] async fn echo(body: Vec<u8>) -> Vec<u8>`) at
   1 connection; `target/release/errors` with modes ok / error / panic, mean latency at 1
   connection after a warm-up (so not the first panic), and the first panic timed alone;
-  `target/release/context` (answers its whole context) against `hello`, both sent every
-  common `x-fc-*` header.
+  `fc-context` (an async handler that reads every accessor of its context) against
+  `hello`, both sent every common `x-fc-*` header (`bench/full-headers.txt`).
 
 ## Results
 {note}
 Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}; load average at the start {' '.join(m['loadavg_start'])}.
-Versions: {m['rustc']}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor).
-Date: {m['date']}. Settings: {cfg['seconds']:g} s per wrk run, {cfg['warmup']:g} s warm-up, {cfg['cold_starts']} cold starts per server.
+Versions: {m['rustc']}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; {m['valgrind']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor).
+Date: {m['date']}. Settings: {cfg['rounds']} rounds, {cfg['seconds']:g} s per measured wrk run after a {cfg['warmup']:g} s warm-up, {cfg['cold_starts']} cold starts per server.
 
 Ratios are fc's value divided by the other's: above 1 is better for throughput, worse for
 everything else.
@@ -560,11 +769,15 @@ everything else.
 {r['main']}
 
 {r['fc']}
-{warn}
+{rounds}{warn}
 ## Targets
 
 {r['targets']}
+
+{NOTES_MARKER}
 """
+    if kept:
+        text += "\n" + kept + "\n"
     with open(path, "w") as f:
         f.write(text)
 
@@ -574,13 +787,18 @@ def main():
     atexit.register(cleanup)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    results = {"config": {"seconds": SECONDS, "warmup": WARMUP, "cold_starts": COLD_STARTS,
-                          "wrk_threads_32": WRK_THREADS_32},
+    if PIN:
+        # This script and everything it starts (wrk, the clients) stay off the servers' CPUs.
+        os.sched_setaffinity(0, LOAD_CPUS)
+    results = {"config": {"rounds": ROUNDS, "seconds": SECONDS, "warmup": WARMUP, "cold_starts": COLD_STARTS,
+                          "wrk_threads_32": WRK_THREADS_32, "pinned": PIN,
+                          "server_cpus": sorted(SERVER_CPUS) if PIN else None,
+                          "load_cpus": sorted(LOAD_CPUS) if PIN else None},
                "machine": machine(), "servers": {}, "sizes": {}}
     started = time.time()
-    for name in ORDER:
-        if name in ONLY:
-            results["servers"][name] = measure_server(name)
+    names = [name for name in ORDER if name in ONLY]
+    results["servers"] = measure_servers(names)
+    results["instructions"] = instruction_counts(names)
     results["sizes"] = sizes()
     if "fc" in ONLY:
         results["fc_extra"] = fc_extras()

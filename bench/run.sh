@@ -3,8 +3,8 @@
 # and fc-echo, then measures fc, floor, node and python on loopback (bench/bench.py),
 # prints the tables and rewrites BENCHMARKS.md.
 #
-#   bench/run.sh                                       # full run (10 s per wrk run, 30 cold starts)
-#   BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh   # quick check
+#   bench/run.sh                                                      # the full run
+#   BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh   # a quick check
 #
 # Every server listens on a free port and gets traffic on 127.0.0.1 only; every process
 # started here is stopped on exit.
@@ -62,6 +62,8 @@ apt_install() {
 # --- tools -----------------------------------------------------------------------------
 step "tools"
 command -v wrk >/dev/null || apt_install wrk
+command -v valgrind >/dev/null || apt_install valgrind
+command -v taskset >/dev/null || apt_install util-linux
 command -v strip >/dev/null || apt_install binutils
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     apt_install nodejs npm
@@ -85,17 +87,17 @@ VENV=$BENCH_DIR/python/.venv
 "$VENV/bin/pip" install -q --disable-pip-version-check -r "$BENCH_DIR/python/requirements.txt"
 
 # --- builds ----------------------------------------------------------------------------
-step "build: fc's hello, errors, context (release)"
-(cd "$ROOT" && cargo build --release --bin hello --bin errors --bin context)
+step "build: fc's hello and errors (release)"
+(cd "$ROOT" && cargo build --release --bin hello --bin errors)
 step "build: fc's hello for $MUSL"
 (cd "$ROOT" && cargo build --release --target "$MUSL" --bin hello)
-step "build: floor (glibc and $MUSL), fc-echo"
+step "build: floor (glibc and $MUSL), fc-echo and fc-context"
 (cd "$BENCH_DIR/floor" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
 (cd "$BENCH_DIR/floor" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --target "$MUSL")
 (cd "$BENCH_DIR/fc-echo" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
 
 # --- measure ---------------------------------------------------------------------------
-step "measure (BENCH_SECONDS=${BENCH_SECONDS:-10}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"
+step "measure (BENCH_ROUNDS=${BENCH_ROUNDS:-5}, BENCH_SECONDS=${BENCH_SECONDS:-5}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"
 python3 "$BENCH_DIR/bench.py" &
 MEASURE_PID=$!
 wait "$MEASURE_PID"

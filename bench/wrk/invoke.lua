@@ -4,14 +4,23 @@
 -- Environment:
 --   WRK_BODY          the body (default {"key": "value"})
 --   WRK_BODY_BYTES    instead, a body of this many bytes of 'a' (payload echo rows)
---   WRK_FULL_HEADERS  1: also send every common x-fc-* header the platform sends
+--   WRK_HEADERS       a file of extra `name: value` header lines to send (bench/full-headers.txt)
 
 local body = os.getenv("WRK_BODY") or '{"key": "value"}'
 local size = tonumber(os.getenv("WRK_BODY_BYTES") or "")
 if size then
   body = string.rep("a", size)
 end
-local full = os.getenv("WRK_FULL_HEADERS") == "1"
+local extra = {}
+local header_file = os.getenv("WRK_HEADERS")
+if header_file and header_file ~= "" then
+  for line in io.lines(header_file) do
+    local name, value = line:match("^([^#:%s][^:]*):%s*(.-)%s*$")
+    if name then
+      table.insert(extra, { name, value })
+    end
+  end
+end
 
 local threads = {}
 local counter = 0
@@ -35,31 +44,8 @@ function init(args)
       ["Content-Type"] = "application/octet-stream",
       ["x-fc-request-id"] = string.format("bench-%d-%04d-5f0c-4e1b-9a7d-2c3e4f5a6b7c", tid or 0, k),
     }
-    if full then
-      headers["x-fc-access-key-id"] = "STS.bench-access-key-id"
-      headers["x-fc-access-key-secret"] = "bench-access-key-secret"
-      headers["x-fc-security-token"] = "bench-security-token"
-      headers["x-fc-function-name"] = "hello"
-      headers["x-fc-function-handler"] = "index.handler"
-      headers["x-fc-function-memory"] = "512"
-      headers["x-fc-function-timeout"] = "60"
-      headers["x-fc-function-initializer"] = "index.init"
-      headers["x-fc-initialization-timeout"] = "30"
-      headers["x-fc-region"] = "cn-hangzhou"
-      headers["x-fc-account-id"] = "1234567890123456"
-      headers["x-fc-qualifier"] = "LATEST"
-      headers["x-fc-version-id"] = "1"
-      headers["x-fc-service-name"] = "bench"
-      headers["x-fc-service-logproject"] = "bench-project"
-      headers["x-fc-service-logstore"] = "bench-store"
-      headers["x-fc-control-path"] = "/invoke"
-      headers["x-fc-retry-count"] = "0"
-      headers["x-fc-instance-lifecycle-pre-freeze-handler"] = "index.preFreeze"
-      headers["x-fc-instance-lifecycle-pre-stop-handler"] = "index.preStop"
-      headers["x-fc-tracing-opentracing-span-context"] = "124ed43254b54966:124ed43254b54966:0:1"
-      -- base64 of {"key":"value"}
-      headers["x-fc-tracing-opentracing-span-baggages"] = "eyJrZXkiOiJ2YWx1ZSJ9"
-      headers["x-fc-tracing-jaeger-endpoint"] = "http://127.0.0.1:14268/api/traces"
+    for _, pair in ipairs(extra) do
+      headers[pair[1]] = pair[2]
     end
     prepared[k] = wrk.format("POST", "/invoke", headers, body)
   end
