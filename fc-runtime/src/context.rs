@@ -147,6 +147,30 @@ pub(crate) fn with_current_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R
     f(ctx.as_ref().map(Context::request_id))
 }
 
+/// What the runtime needs of a request's headers, found in one pass over them rather
+/// than a lookup (a hash) per name.
+pub(crate) struct Scanned {
+    /// `x-fc-request-id` (the first one).
+    pub(crate) request_id: Option<HeaderValue>,
+    /// `x-fc-control-path` (the first one).
+    pub(crate) control_path: Option<HeaderValue>,
+}
+
+/// Finds the request id and the control path, and marks the credentials' values
+/// sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
+pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
+    let mut scanned = Scanned { request_id: None, control_path: None };
+    for (name, value) in headers.iter_mut() {
+        match name.as_str() {
+            "x-fc-request-id" if scanned.request_id.is_none() => scanned.request_id = Some(value.clone()),
+            "x-fc-control-path" if scanned.control_path.is_none() => scanned.control_path = Some(value.clone()),
+            "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
+            _ => {}
+        }
+    }
+    scanned
+}
+
 fn utf8(value: &HeaderValue) -> Option<&str> {
     std::str::from_utf8(value.as_bytes()).ok()
 }
@@ -168,16 +192,17 @@ impl Context {
     }
 
     pub(crate) fn for_call(mut headers: HeaderMap, kind: CallKind, received: Instant) -> Self {
-        // One pass over the headers rather than a lookup (a hash) per name. `HeaderMap`'s
-        // `Debug` shows sensitive values as `Sensitive`.
-        let mut request_id = None;
-        for (name, value) in headers.iter_mut() {
-            match name.as_str() {
-                "x-fc-request-id" if request_id.is_none() => request_id = Some(value.clone()),
-                "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
-                _ => {}
-            }
-        }
+        let scanned = scan(&mut headers);
+        Self::scanned(headers, scanned.request_id, kind, received)
+    }
+
+    /// A context for headers that [`scan`] has been through.
+    pub(crate) fn scanned(
+        headers: HeaderMap,
+        request_id: Option<HeaderValue>,
+        kind: CallKind,
+        received: Instant,
+    ) -> Self {
         Context { inner: Arc::new(Inner { headers, request_id, received, kind, baggage: OnceLock::new() }) }
     }
 

@@ -2,13 +2,15 @@
 //! most once, concurrent callers share one run and its result, a failure may be retried,
 //! a call that arrives first runs it) and the tasks that shutdown waits for.
 
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context as TaskContext, Poll};
+use std::task::{Context as TaskContext, Poll, Waker};
 
 use bytes::Bytes;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::sync::{Notify, watch};
 
 use crate::context::{CallKind, Context};
@@ -196,4 +198,89 @@ impl Drop for Publish {
 
 fn lost() -> FunctionError {
     FunctionError::new("InitializerLost", "the initializer's task ended without a result")
+}
+
+/// The open connections, and the signal that asks them to close once their call in
+/// flight is answered (idle ones close at once).
+///
+/// The shutdown signal costs one atomic load per poll of a connection: a connection
+/// hands its task's waker over once, when it is first polled, and is woken through it
+/// when the shutdown starts.
+#[derive(Default)]
+pub(crate) struct Connections {
+    closing: AtomicBool,
+    open: AtomicUsize,
+    next_id: AtomicUsize,
+    wakers: Mutex<HashMap<usize, Waker>>,
+    all_closed: Notify,
+}
+
+impl Connections {
+    /// Watches `conn` until it ends: asks it to close when [`close`](Self::close) is called.
+    pub(crate) fn watch<C: GracefulConnection + Unpin>(self: &Arc<Self>, conn: C) -> Watched<C> {
+        self.open.fetch_add(1, Ordering::SeqCst);
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Watched { conn, connections: Arc::clone(self), id, registered: false, closing: false }
+    }
+
+    /// Asks every connection to close once its call in flight is answered.
+    pub(crate) fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap_or_else(|e| e.into_inner()));
+        wakers.into_values().for_each(Waker::wake);
+    }
+
+    /// Completes once every connection has ended.
+    pub(crate) async fn wait_closed(&self) {
+        loop {
+            let notified = self.all_closed.notified();
+            if self.open.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+/// A connection watched by [`Connections`].
+pub(crate) struct Watched<C: GracefulConnection + Unpin> {
+    conn: C,
+    connections: Arc<Connections>,
+    id: usize,
+    registered: bool,
+    closing: bool,
+}
+
+impl<C: GracefulConnection + Unpin> Future for Watched<C> {
+    type Output = C::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<C::Output> {
+        let this = self.get_mut();
+        if !this.closing {
+            if !this.registered {
+                // The connection is polled by its own task only: this waker stays valid.
+                let mut wakers = this.connections.wakers.lock().unwrap_or_else(|e| e.into_inner());
+                wakers.insert(this.id, cx.waker().clone());
+                this.registered = true;
+            }
+            // Read after registering: a `close` that drained the wakers before this
+            // connection registered has set the flag before it did.
+            if this.connections.closing.load(Ordering::SeqCst) {
+                this.closing = true;
+                Pin::new(&mut this.conn).graceful_shutdown();
+            }
+        }
+        Pin::new(&mut this.conn).poll(cx)
+    }
+}
+
+impl<C: GracefulConnection + Unpin> Drop for Watched<C> {
+    fn drop(&mut self) {
+        if self.registered {
+            self.connections.wakers.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+        }
+        if self.connections.open.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.connections.all_closed.notify_waiters();
+        }
+    }
 }

@@ -65,15 +65,27 @@ fn write_parts(parts: &[&str]) {
     }
 }
 
+/// `FC <kind> <phase> RequestId: `, for each kind's [`CallKind::log_name`].
+macro_rules! line_prefix {
+    ($kind:expr, $phase:literal) => {
+        match $kind {
+            CallKind::Invoke | CallKind::Http => concat!("FC Invoke ", $phase, " RequestId: "),
+            CallKind::Initialize => concat!("FC Initialize ", $phase, " RequestId: "),
+            CallKind::PreFreeze => concat!("FC PreFreeze ", $phase, " RequestId: "),
+            CallKind::PreStop => concat!("FC PreStop ", $phase, " RequestId: "),
+        }
+    };
+}
+
 /// `FC Invoke Start RequestId: <id>`.
 pub(crate) fn call_start(kind: CallKind, request_id: &str) {
-    write_parts(&["FC ", kind.log_name(), " Start RequestId: ", request_id, "\n"]);
+    write_parts(&[line_prefix!(kind, "Start"), request_id, "\n"]);
 }
 
 /// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure.
 pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
-    let suffix = if failed { ", Error: Unhandled function error" } else { "" };
-    write_parts(&["FC ", kind.log_name(), " End RequestId: ", request_id, suffix, "\n"]);
+    let end = if failed { ", Error: Unhandled function error\n" } else { "\n" };
+    write_parts(&[line_prefix!(kind, "End"), request_id, end]);
 }
 
 /// `<time> <requestId> [ERROR] <the JSON error body>`.
@@ -159,6 +171,14 @@ mod tests {
         assert_eq!(format_timestamp(UNIX_EPOCH), "1970-01-01T00:00:00.000Z");
         let leap = UNIX_EPOCH + Duration::from_secs(951_782_400); // 2000-02-29
         assert_eq!(format_timestamp(leap), "2000-02-29T00:00:00.000Z");
+    }
+
+    #[test]
+    fn call_line_prefixes_use_the_log_names() {
+        for kind in [CallKind::Invoke, CallKind::Http, CallKind::Initialize, CallKind::PreFreeze, CallKind::PreStop] {
+            assert_eq!(line_prefix!(kind, "Start"), format!("FC {} Start RequestId: ", kind.log_name()));
+            assert_eq!(line_prefix!(kind, "End"), format!("FC {} End RequestId: ", kind.log_name()));
+        }
     }
 
     #[test]

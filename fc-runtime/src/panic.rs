@@ -14,7 +14,7 @@ use bytes::Bytes;
 
 use crate::context::{self, Context};
 use crate::error::{FunctionError, StackFrame};
-use crate::handler::{BoxFuture, BoxHandler, Payload};
+use crate::handler::{BoxFuture, BoxHandler, Outcome, Payload};
 
 /// `errorType` of a panic.
 pub(crate) const PANIC_ERROR_TYPE: &str = "Panic";
@@ -104,37 +104,36 @@ pub(crate) fn run_blocking<T: Send + 'static>(
 /// A call that runs as handler code: the call's context is current while it is polled,
 /// and a panic in it — in building its arguments too — completes it with a
 /// [`FunctionError`].
-pub(crate) struct Guarded<T> {
-    state: State<T>,
+pub(crate) struct Guarded<T, S> {
+    state: State<T, S>,
     ctx: Context,
 }
 
-type Start<T> = Box<dyn FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send>;
-
-enum State<T> {
-    Start(Start<T>),
+enum State<T, S> {
+    Start(S),
     Running(BoxFuture<Result<T, FunctionError>>),
     Done,
 }
 
-impl Guarded<Payload> {
+impl Guarded<Payload, ()> {
     /// An event handler's call.
-    pub(crate) fn new(handler: BoxHandler, ctx: Context, body: Bytes) -> Self {
+    pub(crate) fn new(
+        handler: BoxHandler,
+        ctx: Context,
+        body: Bytes,
+    ) -> Guarded<Payload, impl FnOnce(Context) -> BoxFuture<Outcome> + Send> {
         Guarded::start(ctx, move |ctx| handler(ctx, body))
     }
 }
 
-impl<T> Guarded<T> {
+impl<T, S: FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {
     /// The call `start` makes, when first polled.
-    pub(crate) fn start(
-        ctx: Context,
-        start: impl FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send + 'static,
-    ) -> Self {
-        Guarded { state: State::Start(Box::new(start)), ctx }
+    pub(crate) fn start(ctx: Context, start: S) -> Self {
+        Guarded { state: State::Start(start), ctx }
     }
 }
 
-impl<T> Future for Guarded<T> {
+impl<T, S: FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for Guarded<T, S> {
     type Output = Result<T, FunctionError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {

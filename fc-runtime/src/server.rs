@@ -15,14 +15,13 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
 
 use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
 use crate::http::{BoxError, HttpHandler, HttpService, ResponseBody};
-use crate::lifecycle::{Detachable, Initialized, Initializer, Tasks};
+use crate::lifecycle::{Connections, Detachable, Initialized, Initializer, Tasks};
 use crate::logging;
 use crate::panic::{self, Guarded};
 use crate::registration;
@@ -293,7 +292,7 @@ impl Runtime {
         let mut builder = http1::Builder::new();
         builder.keep_alive(true).header_read_timeout(None).half_close(true);
 
-        let graceful = GracefulShutdown::new();
+        let connections = Arc::new(Connections::default());
         let mut shutdown = std::pin::pin!(shutdown);
         loop {
             let accepted = tokio::select! {
@@ -312,7 +311,7 @@ impl Runtime {
             let _ = stream.set_nodelay(true);
             let shared = Arc::clone(&shared);
             let service = service_fn(move |request| Shared::handle(&shared, request));
-            let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+            let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service));
             tokio::spawn(async move {
                 if let Err(error) = connection.await {
                     log::debug!("fc: connection ended with an error: {error}");
@@ -321,7 +320,8 @@ impl Runtime {
         }
         drop(listener);
         // Idle connections close now; those with a call in flight once it is answered.
-        graceful.shutdown().await;
+        connections.close();
+        connections.wait_closed().await;
         // Calls whose caller went away still run to their end.
         shared.tasks.wait_idle().await;
         Ok(())
@@ -391,12 +391,6 @@ enum Route {
 /// Where a request goes: the control path decides; the request path only when there is
 /// none. Without a control path (a developer's own `curl`), a path other than the
 /// protocol's goes to the HTTP function when there is one.
-fn route(request: &Request<Incoming>, serves_http: bool) -> Route {
-    const CONTROL_PATH: HeaderName = HeaderName::from_static("x-fc-control-path");
-    let control = request.headers().get(CONTROL_PATH).map(HeaderValue::as_bytes);
-    route_for(control, request.uri().path(), serves_http)
-}
-
 fn route_for(control: Option<&[u8]>, path: &str, serves_http: bool) -> Route {
     let (target, controlled) = match control {
         Some(value) => (value, true),
@@ -451,13 +445,15 @@ impl Shared {
     /// request is just the [`Reply`].
     fn handle(self: &Arc<Self>, request: Request<Incoming>) -> Reply {
         let received = Instant::now();
-        let route = route(&request, self.http.is_some());
+        let (mut parts, body) = request.into_parts();
+        let scanned = context::scan(&mut parts.headers);
+        let control = scanned.control_path.as_ref().map(HeaderValue::as_bytes);
+        let route = route_for(control, parts.uri.path(), self.http.is_some());
         if route == Route::Http
             && let Some(http) = &self.http
         {
-            return Reply::Call(self.http_call(Arc::clone(http), request, received));
+            return Reply::Call(self.http_call(Arc::clone(http), parts, body, scanned, received));
         }
-        let (parts, body) = request.into_parts();
         let kind = match route {
             Route::Call(kind) if parts.method == expected_method(kind) => kind,
             Route::Call(kind) => {
@@ -482,7 +478,7 @@ impl Shared {
                 return Reply::Ready(Some(reject(&parts.headers, body, FunctionError::new("NotFound", message))));
             }
         };
-        let ctx = Context::for_call(parts.headers, kind, received);
+        let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
         // A caller that goes away does not cancel the call half-way (its handler runs to the
         // end, its lines are logged), and shutdown waits for it.
         Reply::Call(self.tasks.run(Arc::clone(self).call(kind, ctx, body)))
@@ -497,14 +493,15 @@ impl Shared {
     fn http_call(
         &self,
         http: HttpHandler,
-        request: Request<Incoming>,
+        mut parts: http::request::Parts,
+        body: Incoming,
+        scanned: context::Scanned,
         received: Instant,
     ) -> Detachable<Response<Body>> {
-        let (mut parts, body) = request.into_parts();
         if self.strip_base_path {
             strip_base_path(&mut parts);
         }
-        let ctx = Context::for_call(parts.headers.clone(), CallKind::Http, received);
+        let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, CallKind::Http, received);
         parts.extensions.insert(ctx.clone());
         let request = Request::from_parts(parts, crate::http::Body::incoming(body));
         self.tasks.run(async move {
