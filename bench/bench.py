@@ -366,7 +366,7 @@ def instruction_counts(names):
     for label, cmd, extra_headers in cases:
         log(f"callgrind: {label}")
         body = b"{}" if label == "fc_context" else coldstart.BODY
-        out[label] = instructions.per_call(cmd, body=body, headers=extra_headers, pidfile=PIDFILE)
+        out[label] = instructions.per_call(cmd, body=body, headers=extra_headers, pidfile=PIDFILE, cpus=SERVER_CPUS)
     return out
 
 

@@ -2,14 +2,15 @@
 """Instructions per call: the user-space instructions a server executes per `POST /invoke`,
 counted by valgrind's callgrind. Unlike a throughput figure, the count hardly depends on
 what else the machine is doing: it repeats to within about 1% for the same binary and
-requests (what varies is how often the runtime's threads park and wake).
+requests (what varies is how often the runtime's threads park and wake; on one CPU, as
+the benchmark runs it, tokio starts one worker and the count varies least).
 
 The server runs under callgrind twice, answering `low` and then `high` calls on one
 keep-alive connection, and exits (SIGTERM); the difference of the two totals divided by
 `high - low` is the cost of one call, without the start and the exit. Kernel time
 (the socket reads and writes, the wakeups) is not counted.
 
-    python3 bench/instructions.py -- target/release/hello
+    python3 bench/instructions.py --cpus 0 -- target/release/hello
     python3 bench/instructions.py --headers bench/full-headers.txt -- bench/target/release/fc-context
 
 prints `instructions_per_call=…`.
@@ -62,14 +63,17 @@ def requests(body, headers, count=256):
     return out
 
 
-def count_run(cmd, calls, prepared, cwd=None, pidfile=None):
-    """Total instructions of one run of `cmd` under callgrind that answers `calls` calls."""
+def count_run(cmd, calls, prepared, cwd=None, pidfile=None, cpus=None):
+    """Total instructions of one run of `cmd` under callgrind that answers `calls` calls
+    (on `cpus` only, when given)."""
     with tempfile.TemporaryDirectory(prefix="fc-bench-callgrind-") as tmp:
         out_file = os.path.join(tmp, "callgrind.out")
         port = coldstart.free_port()
         vg = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", "--dump-instr=no",
               "--dump-line=no", "--compress-strings=no"]
         log = open(os.path.join(tmp, "valgrind.log"), "wb")
+        if cpus:
+            vg = ["taskset", "-c", ",".join(map(str, sorted(cpus)))] + vg
         proc = coldstart.spawn(vg + cmd, port, cwd=cwd, stderr=log, pidfile=pidfile)
         try:
             coldstart.wait_ready(port, proc, deadline_s=120, request=prepared[0])
@@ -95,12 +99,12 @@ def count_run(cmd, calls, prepared, cwd=None, pidfile=None):
         return int(match.group(1))
 
 
-def per_call(cmd, body=coldstart.BODY, headers=None, low=500, high=2500, cwd=None, pidfile=None):
+def per_call(cmd, body=coldstart.BODY, headers=None, low=500, high=2500, cwd=None, pidfile=None, cpus=None):
     """Instructions per call of `cmd`, and the two totals it comes from."""
     prepared = requests(body, headers or [])
     started = time.time()
-    total_low = count_run(cmd, low, prepared, cwd=cwd, pidfile=pidfile)
-    total_high = count_run(cmd, high, prepared, cwd=cwd, pidfile=pidfile)
+    total_low = count_run(cmd, low, prepared, cwd=cwd, pidfile=pidfile, cpus=cpus)
+    total_high = count_run(cmd, high, prepared, cwd=cwd, pidfile=pidfile, cpus=cpus)
     return {"per_call": (total_high - total_low) / (high - low), "calls": [low, high],
             "totals": [total_low, total_high], "seconds": time.time() - started}
 
@@ -111,12 +115,14 @@ def main():
     parser.add_argument("--high", type=int, default=2500)
     parser.add_argument("--body", default=coldstart.BODY.decode())
     parser.add_argument("--headers", help="a file of extra `name: value` header lines")
+    parser.add_argument("--cpus", help="run the server on these CPUs only (e.g. 0), as the benchmark does")
     parser.add_argument("cmd", nargs=argparse.REMAINDER)
     args = parser.parse_args()
     cmd = args.cmd[1:] if args.cmd[:1] == ["--"] else args.cmd
     if not cmd:
         parser.error("give the server's command after --")
-    result = per_call(cmd, args.body.encode(), read_headers(args.headers), args.low, args.high)
+    cpus = [int(c) for c in args.cpus.split(",")] if args.cpus else None
+    result = per_call(cmd, args.body.encode(), read_headers(args.headers), args.low, args.high, cpus=cpus)
     print(f"instructions_per_call={result['per_call']:.0f} totals={result['totals']} calls={result['calls']}")
 
 
