@@ -314,6 +314,46 @@ async fn invalid_json_names_the_failure_the_path_and_the_position() {
     server.invoke("r6", r#"{"key": "still serving"}"#).await.assert_ok();
 }
 
+#[tokio::test]
+async fn a_body_that_arrives_in_pieces_is_read_whole() {
+    let server = Server::start(HELLO, &[]);
+    // Chunked and with a declared length, each piece written on its own after a pause,
+    // so that the server reads it as a frame of its own.
+    let pieces: [&[u8]; 3] = [b"{\"key\"", b": \"in pie", b"ces\"}"];
+    let chunked = "POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-request-id: pieces\r\ntransfer-encoding: chunked\r\n\r\n";
+    let sized = "POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-request-id: pieces\r\ncontent-length: 20\r\n\r\n";
+    for (head, is_chunked) in [(chunked, true), (sized, false)] {
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream.write_all(head.as_bytes()).unwrap();
+        for piece in pieces {
+            std::thread::sleep(Duration::from_millis(50));
+            if is_chunked {
+                stream.write_all(format!("{:x}\r\n", piece.len()).as_bytes()).unwrap();
+                stream.write_all(piece).unwrap();
+                stream.write_all(b"\r\n").unwrap();
+            } else {
+                stream.write_all(piece).unwrap();
+            }
+        }
+        if is_chunked {
+            stream.write_all(b"0\r\n\r\n").unwrap();
+        }
+        let mut answer = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !answer.ends_with(b"\"hello, in pieces!\"") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&buf[..n]),
+            }
+        }
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
+        assert!(answer.ends_with("\r\n\r\n\"hello, in pieces!\""), "{answer}");
+    }
+}
+
 /// Sends `head`, then `chunks` on a writer thread (stopping at the first write error), and
 /// returns the answer's head and how many chunks had been written when it arrived.
 fn upload(port: u16, head: &str, chunks: Vec<Vec<u8>>) -> (String, usize) {

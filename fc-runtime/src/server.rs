@@ -658,23 +658,34 @@ async fn read_body(mut body: Incoming, content_length: Option<u64>, limit: usize
         discard(body);
         return Err(too_large());
     }
-    let mut collected = bytes::BytesMut::with_capacity(content_length.unwrap_or(0) as usize);
+    // A body that comes in one frame (the usual case) is used as it is: no copy.
+    let mut first: Option<Bytes> = None;
+    let mut collected = bytes::BytesMut::new();
+    let mut seen = 0usize;
     while let Some(frame) = body.frame().await {
         let frame = frame.map_err(|e| {
             FunctionError::new("BadRequest", format!("cannot read the request body: {e}")).with_status(400)
         })?;
-        if let Ok(data) = frame.into_data() {
-            if collected.len() + data.len() > limit {
-                discard(body);
-                return Err(too_large());
-            }
-            if collected.is_empty() && content_length.is_none() {
-                collected.reserve(data.len());
-            }
+        let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
+        }
+        seen += data.len();
+        if seen > limit {
+            discard(body);
+            return Err(too_large());
+        }
+        if let Some(earlier) = first.take() {
+            collected.reserve(content_length.map_or(seen, |len| len as usize).max(seen));
+            collected.extend_from_slice(&earlier);
+        }
+        if collected.is_empty() {
+            first = Some(data);
+        } else {
             collected.extend_from_slice(&data);
         }
     }
-    Ok(collected.freeze())
+    Ok(first.unwrap_or_else(|| collected.freeze()))
 }
 
 /// Reads and drops the rest of a body that is not used (at most [`DISCARD_LIMIT`] bytes,
