@@ -678,11 +678,11 @@ def write_markdown(r, path):
     if r["warnings"]:
         warn = "\n### Warnings\n\n" + "\n".join(r["warnings"]) + "\n"
     if cfg.get("pinned"):
-        pinning = (f"The servers run on CPU {','.join(map(str, cfg['server_cpus']))} (`taskset`), wrk and the clients on "
+        pinning = (f"the servers run on CPU {','.join(map(str, cfg['server_cpus']))} (`taskset`), wrk and the clients on "
                    f"CPU {','.join(map(str, cfg['load_cpus']))}: load and server never share a core, and each server "
                    f"sees one CPU (tokio starts one worker, gunicorn's workers share it). Cold starts are not pinned.")
     else:
-        pinning = "Nothing is pinned (`BENCH_PIN=0`, or a single CPU): wrk shares the cores with the server."
+        pinning = "nothing is pinned (`BENCH_PIN=0`, or a single CPU): wrk shares the cores with the server."
     kept = ""
     try:
         with open(path) as f:
@@ -705,7 +705,8 @@ fc-rs against what it competes with, measured side by side in one run on one mac
 - **fc**: the `hello` example (`examples/hello.rs`, release build);
 - **floor**: a bare hyper 1 server (`bench/floor`) doing only what the protocol demands of
   `POST /invoke`: read the body, parse `{{"key": String}}`, build `"hello, <key>!"`, write
-  the `FC Invoke Start/End` lines (one locked write each), answer 200 with `x-fc-status: 200`;
+  the `FC Invoke Start/End` lines (one locked write each), answer 200 with `x-fc-status: 200`,
+  with its header names made at compile time and its log lines built without formatting;
 - **node**: the Express server of the platform's documentation (`bench/node`, express
   pinned), `server.timeout = 0` and `keepAliveTimeout = 0` as the docs set them;
 - **python**: Flask under gunicorn with gthread workers (`bench/python`, pinned;
@@ -734,7 +735,7 @@ How each number is taken:
 - Pinning: {pinning}
 - Throughput and latency: wrk on 127.0.0.1 over keep-alive connections, `bench/wrk/invoke.lua`
   posting `{{"key": "value"}}` as `application/octet-stream` with an `x-fc-request-id`;
-  1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk thread(s)). The servers
+  1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk thread{'s' if WRK_THREADS_32 > 1 else ''}). The servers
   run side by side; after one warm-up run of each, they are measured in {cfg['rounds']}
   rounds of {cfg['seconds']:g} s runs. A round runs every server at 1 connection, then every
   server at 32, in the order fc, floor, node, python and then reversed in the next
@@ -747,11 +748,11 @@ How each number is taken:
 - Steal: the share of the servers' CPU that the hypervisor gave to other guests during a
   run (`/proc/stat`); rounds with steal are the noisy ones.
 - Instructions per call: `bench/instructions.py` runs the server under valgrind's
-  callgrind twice, answering 500 and then 2,500 calls on one keep-alive connection, and
-  divides the difference of the totals by 2,000. It counts user-space instructions only
-  (not the kernel's socket work), and gives the same count whatever else the machine is
-  doing (it repeats to within about 1%): it is the number to compare when throughput
-  differences are within the noise.
+  callgrind twice (on the servers' CPU when pinned), answering 500 and then 2,500 calls
+  on one keep-alive connection, and divides the difference of the totals by 2,000. It
+  counts user-space instructions only (not the kernel's socket work), and gives the same
+  count whatever else the machine is doing (on one CPU it repeats to within 0.1%): it is
+  the number to compare when throughput differences are within the noise.
 - Cold start: `bench/coldstart.py` spawns the server and connects + POSTs in a tight loop
   until the first 200 answer; exec to that answer. One discarded start of each server,
   then the measured ones, one start of each server in turn; median and p90 (nearest rank).
@@ -771,7 +772,7 @@ How each number is taken:
 {note}
 Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}; load average at the start {' '.join(m['loadavg_start'])}.
 Versions: {m['rustc']}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; {m['valgrind']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor).
-Date: {m['date']}. Settings: {cfg['rounds']} rounds, {cfg['seconds']:g} s per measured wrk run after a {cfg['warmup']:g} s warm-up, {cfg['cold_starts']} cold starts per server.
+Date: {m['date']}. Settings: {cfg['rounds']} rounds of {cfg['seconds']:g} s wrk runs after one {cfg['warmup']:g} s warm-up run of each server, {cfg['cold_starts']} cold starts per server.
 
 Ratios are fc's value divided by the other's: above 1 is better for throughput, worse for
 everything else.
