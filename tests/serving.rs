@@ -122,3 +122,62 @@ async fn sigterm_waits_for_a_call_whose_caller_went_away() {
     // The handler ran to its end before the process exited.
     assert!(server.stdout().contains("FC Invoke End RequestId: gone\n"), "{}", server.stdout());
 }
+
+/// SIGTERM at several moments while eight keep-alive clients call as fast as they can,
+/// each call waiting 0 to 20 ms in the handler: the process exits 0, and every call that
+/// started (its `Start` line) ended (its `End` line) and was answered 200. A client may
+/// find its connection closed, but only for a request the server never took up.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_under_load_exits_0_and_answers_every_started_call() {
+    use std::sync::{Arc, Mutex};
+
+    for delay_ms in [1u64, 40, 150, 400] {
+        let mut server = Server::start(ERRORS, &[]);
+        let port = server.port;
+        let answered = Arc::new(Mutex::new(Vec::new()));
+        let mut clients = Vec::new();
+        for c in 0..8 {
+            let answered = Arc::clone(&answered);
+            clients.push(tokio::spawn(async move {
+                // A client that comes after the listener has closed finds nobody.
+                let Ok(mut conn) = Conn::try_connect(port).await else { return };
+                for n in 0u64.. {
+                    let id = format!("c{c}-{n}");
+                    let body = format!(r#"{{"mode": "sleep", "ms": {}}}"#, (n * 7 + c) % 21);
+                    match conn.try_send(post("/invoke").request_id(&id).body(body)).await {
+                        Ok(reply) => {
+                            assert_eq!(reply.assert_ok().json(), json!("ok"));
+                            answered.lock().unwrap().push(id);
+                        }
+                        // The server closed the connection on its way out.
+                        Err(_) => return,
+                    }
+                }
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        server.signal(libc::SIGTERM);
+        let status = server.wait_exit(Duration::from_secs(10));
+        assert_eq!(status.code(), Some(0), "SIGTERM after {delay_ms} ms: {status}");
+        for client in clients {
+            client.await.unwrap();
+        }
+
+        let stdout = server.stdout();
+        let ids = |prefix: &str| {
+            let mut ids: Vec<String> =
+                stdout.lines().filter_map(|l| l.strip_prefix(prefix)).map(str::to_owned).collect();
+            ids.sort();
+            ids
+        };
+        let (started, ended) = (ids("FC Invoke Start RequestId: "), ids("FC Invoke End RequestId: "));
+        let mut answered = answered.lock().unwrap().clone();
+        answered.sort();
+        assert_eq!(started, ended, "SIGTERM after {delay_ms} ms: a call started but did not end");
+        assert_eq!(started, answered, "SIGTERM after {delay_ms} ms: a call started but was not answered");
+        println!(
+            "RELIABILITY SIGTERM {delay_ms} ms into a load of 8 keep-alive clients: exit 0, every started call answered|{}|0|0",
+            answered.len()
+        );
+    }
+}

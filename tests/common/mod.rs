@@ -161,11 +161,16 @@ pub struct Conn {
 
 impl Conn {
     pub async fn connect(port: u16) -> Conn {
-        let stream = TcpStream::connect(("127.0.0.1", port)).await.expect("connect");
+        Conn::try_connect(port).await.expect("connect")
+    }
+
+    /// A new keep-alive connection, or the error when the port does not accept one.
+    pub async fn try_connect(port: u16) -> std::io::Result<Conn> {
+        let stream = TcpStream::connect(("127.0.0.1", port)).await?;
         let (sender, connection) =
-            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.map_err(std::io::Error::other)?;
         tokio::spawn(connection);
-        Conn { sender }
+        Ok(Conn { sender })
     }
 
     /// Sends a request and reads the whole reply.
