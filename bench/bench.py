@@ -135,20 +135,29 @@ class Server:
         self.stop()
 
 
-def session_rss_kb(sid):
-    """VmRSS summed over every process of the session `sid` (a server and its workers)."""
-    total = 0
+def session_processes(sid):
+    """(pid, fields of /proc/<pid>/stat after the command name) of every process of the
+    session `sid` (a server and its workers)."""
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
                 stat = f.read()
-            # Fields after the command name: state ppid pgrp session ...
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) != sid:
-                continue
-            with open(f"/proc/{entry}/status") as f:
+        except OSError:
+            continue
+        # Fields after the command name: state ppid pgrp session ... utime stime ...
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == sid:
+            yield entry, fields
+
+
+def session_rss_kb(sid):
+    """VmRSS summed over every process of the session `sid`."""
+    total = 0
+    for pid, _ in session_processes(sid):
+        try:
+            with open(f"/proc/{pid}/status") as f:
                 for line in f:
                     if line.startswith("VmRSS:"):
                         total += int(line.split()[1])
@@ -160,18 +169,7 @@ def session_rss_kb(sid):
 
 def session_cpu_s(sid):
     """User + system CPU seconds of every process of the session `sid`."""
-    ticks = 0
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                stat = f.read()
-            fields = stat[stat.rindex(")") + 2:].split()
-            if int(fields[3]) == sid:
-                ticks += int(fields[11]) + int(fields[12])
-        except (OSError, ValueError):
-            continue
+    ticks = sum(int(fields[11]) + int(fields[12]) for _, fields in session_processes(sid))
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
