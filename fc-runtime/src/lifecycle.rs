@@ -16,14 +16,43 @@ use tokio::sync::{Notify, watch};
 use crate::context::{CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::{BoxHandler, Outcome};
-use crate::panic::Guarded;
+use crate::panic::guarded_call;
 
 /// The calls under way, which a graceful shutdown waits for: a call keeps running when
 /// its caller goes away, and the process must not exit under it.
 #[derive(Default)]
 pub(crate) struct Tasks {
-    running: AtomicUsize,
-    idle: Notify,
+    running: Count,
+}
+
+/// How many things are under way (calls, connections), and a wait for none to be.
+#[derive(Default)]
+struct Count {
+    value: AtomicUsize,
+    zero: Notify,
+}
+
+impl Count {
+    fn enter(&self) {
+        self.value.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn leave(&self) {
+        if self.value.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.zero.notify_waiters();
+        }
+    }
+
+    /// Completes once the count is zero.
+    async fn wait_zero(&self) {
+        loop {
+            let notified = self.zero.notified();
+            if self.value.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
 }
 
 impl Tasks {
@@ -53,19 +82,13 @@ impl Tasks {
     }
 
     fn enter(self: &Arc<Self>) -> Done {
-        self.running.fetch_add(1, Ordering::SeqCst);
+        self.running.enter();
         Done(Arc::clone(self))
     }
 
     /// Completes once no call is under way.
     pub(crate) async fn wait_idle(&self) {
-        loop {
-            let notified = self.idle.notified();
-            if self.running.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
+        self.running.wait_zero().await;
     }
 }
 
@@ -107,9 +130,7 @@ struct Done(Arc<Tasks>);
 
 impl Drop for Done {
     fn drop(&mut self) {
-        if self.0.running.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.0.idle.notify_waiters();
-        }
+        self.0.running.leave();
     }
 }
 
@@ -163,7 +184,7 @@ impl Initializer {
                     let (hook, ctx, tasks) = (Arc::clone(hook), ctx.with_kind(CallKind::Initialize), Arc::clone(tasks));
                     tasks.spawn(async move {
                         let mut publish = publish;
-                        publish.outcome = Some(Guarded::new(hook, ctx, Bytes::new()).await);
+                        publish.outcome = Some(guarded_call(hook, ctx, Bytes::new()).await);
                     });
                     receiver
                 }
@@ -209,16 +230,15 @@ fn lost() -> FunctionError {
 #[derive(Default)]
 pub(crate) struct Connections {
     closing: AtomicBool,
-    open: AtomicUsize,
+    open: Count,
     next_id: AtomicUsize,
     wakers: Mutex<HashMap<usize, Waker>>,
-    all_closed: Notify,
 }
 
 impl Connections {
     /// Watches `conn` until it ends: asks it to close when [`close`](Self::close) is called.
     pub(crate) fn watch<C: GracefulConnection + Unpin>(self: &Arc<Self>, conn: C) -> Watched<C> {
-        self.open.fetch_add(1, Ordering::SeqCst);
+        self.open.enter();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         Watched { conn, connections: Arc::clone(self), id, registered: false, closing: false }
     }
@@ -232,13 +252,7 @@ impl Connections {
 
     /// Completes once every connection has ended.
     pub(crate) async fn wait_closed(&self) {
-        loop {
-            let notified = self.all_closed.notified();
-            if self.open.load(Ordering::SeqCst) == 0 {
-                return;
-            }
-            notified.await;
-        }
+        self.open.wait_zero().await;
     }
 }
 
@@ -279,8 +293,6 @@ impl<C: GracefulConnection + Unpin> Drop for Watched<C> {
         if self.registered {
             self.connections.wakers.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
         }
-        if self.connections.open.fetch_sub(1, Ordering::SeqCst) == 1 {
-            self.connections.all_closed.notify_waiters();
-        }
+        self.connections.open.leave();
     }
 }

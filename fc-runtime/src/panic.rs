@@ -115,15 +115,13 @@ enum State<T, S> {
     Done,
 }
 
-impl Guarded<Payload, ()> {
-    /// An event handler's call.
-    pub(crate) fn new(
-        handler: BoxHandler,
-        ctx: Context,
-        body: Bytes,
-    ) -> Guarded<Payload, impl FnOnce(Context) -> BoxFuture<Outcome> + Send> {
-        Guarded::start(ctx, move |ctx| handler(ctx, body))
-    }
+/// An event handler's call, as handler code.
+pub(crate) fn guarded_call(
+    handler: BoxHandler,
+    ctx: Context,
+    body: Bytes,
+) -> Guarded<Payload, impl FnOnce(Context) -> BoxFuture<Outcome> + Send + Unpin> {
+    Guarded::start(ctx, move |ctx| handler(ctx, body))
 }
 
 impl<T, S: FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {

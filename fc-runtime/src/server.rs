@@ -23,7 +23,7 @@ use crate::handler::{BoxHandler, Handler, Outcome, Payload, boxed};
 use crate::http::{BoxError, HttpHandler, HttpService, ResponseBody};
 use crate::lifecycle::{Connections, Detachable, Initialized, Initializer, Tasks};
 use crate::logging;
-use crate::panic::{self, Guarded};
+use crate::panic::{self, Guarded, guarded_call};
 use crate::registration;
 
 /// The port used when neither `FC_CUSTOM_LISTEN_PORT` nor `FC_SERVER_PORT` is set.
@@ -460,14 +460,18 @@ impl Shared {
                 let expected = expected_method(kind);
                 let message = format!("{} is served for {expected} only, not {}", parts.uri.path(), parts.method);
                 let error = FunctionError::new("MethodNotAllowed", message).with_status(405);
-                let mut response = reject(&parts.headers, body, error);
+                let mut response = reject(scanned.request_id.as_ref(), body, error);
                 let allow = if expected == Method::POST { "POST" } else { "GET" };
                 response.headers_mut().insert(header::ALLOW, HeaderValue::from_static(allow));
                 return Reply::Ready(Some(response));
             }
             Route::Http => {
                 let message = "no HTTP function is registered";
-                return Reply::Ready(Some(reject(&parts.headers, body, FunctionError::new("NotFound", message))));
+                return Reply::Ready(Some(reject(
+                    scanned.request_id.as_ref(),
+                    body,
+                    FunctionError::new("NotFound", message),
+                )));
             }
             Route::NotFound => {
                 let message = format!(
@@ -475,7 +479,11 @@ impl Shared {
                     parts.method,
                     parts.uri.path()
                 );
-                return Reply::Ready(Some(reject(&parts.headers, body, FunctionError::new("NotFound", message))));
+                return Reply::Ready(Some(reject(
+                    scanned.request_id.as_ref(),
+                    body,
+                    FunctionError::new("NotFound", message),
+                )));
             }
         };
         let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
@@ -574,7 +582,7 @@ impl Shared {
         let Some(handler) = &self.handler else {
             return Err(FunctionError::new("HandlerNotFound", "no event handler is registered"));
         };
-        Guarded::new(Arc::clone(handler), ctx.clone(), body).await
+        guarded_call(Arc::clone(handler), ctx.clone(), body).await
     }
 
     async fn initialize(&self, ctx: Context) -> Response<Body> {
@@ -599,7 +607,7 @@ impl Shared {
         };
         let id = ctx.request_id();
         logging::call_start(ctx.kind(), id);
-        let outcome = Guarded::new(Arc::clone(hook), ctx.clone(), Bytes::new()).await;
+        let outcome = guarded_call(Arc::clone(hook), ctx.clone(), Bytes::new()).await;
         let response = finish(&ctx, outcome);
         logging::call_end(ctx.kind(), id, response.status() != StatusCode::OK);
         response
@@ -629,9 +637,9 @@ impl Future for Reply {
 }
 
 /// A request that is not a call: answered with the JSON error, logged as a warning.
-fn reject(headers: &http::HeaderMap, body: Incoming, error: FunctionError) -> Response<Body> {
+fn reject(request_id: Option<&HeaderValue>, body: Incoming, error: FunctionError) -> Response<Body> {
     discard(body);
-    let request_id = headers.get("x-fc-request-id").and_then(|v| v.to_str().ok());
+    let request_id = request_id.and_then(|v| v.to_str().ok());
     logging::runtime_line(log::Level::Warn, request_id, &format!("fc: {}", error.message()));
     failure_response(&error)
 }
