@@ -30,15 +30,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def invoke_request(body=BODY, request_id="cold-start"):
-    head = (
-        "POST /invoke HTTP/1.1\r\n"
-        "Host: 127.0.0.1\r\n"
-        "Content-Type: application/octet-stream\r\n"
-        f"x-fc-request-id: {request_id}\r\n"
-        f"Content-Length: {len(body)}\r\n\r\n"
-    )
-    return head.encode() + body
+def invoke_request(body=BODY, request_id="cold-start", headers=()):
+    """A `POST /invoke` as the platform sends it, with `headers` (name, value) added."""
+    head = [
+        "POST /invoke HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Content-Type: application/octet-stream",
+        f"x-fc-request-id: {request_id}",
+    ]
+    head += [f"{name}: {value}" for name, value in headers]
+    head.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(head) + "\r\n\r\n").encode() + body
 
 
 def read_response(sock):

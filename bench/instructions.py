@@ -49,18 +49,8 @@ def read_headers(path):
 
 def requests(body, headers, count=256):
     """Prepared requests, each with its own `x-fc-request-id`, as bench/wrk/invoke.lua makes them."""
-    out = []
-    for k in range(1, count + 1):
-        head = [
-            "POST /invoke HTTP/1.1",
-            "Host: 127.0.0.1",
-            "Content-Type: application/octet-stream",
-            f"x-fc-request-id: bench-1-{k:04d}-5f0c-4e1b-9a7d-2c3e4f5a6b7c",
-        ]
-        head += [f"{name}: {value}" for name, value in headers]
-        head.append(f"Content-Length: {len(body)}")
-        out.append(("\r\n".join(head) + "\r\n\r\n").encode() + body)
-    return out
+    return [coldstart.invoke_request(body, f"bench-1-{k:04d}-5f0c-4e1b-9a7d-2c3e4f5a6b7c", headers)
+            for k in range(1, count + 1)]
 
 
 def count_run(cmd, calls, prepared, cwd=None, pidfile=None, cpus=None):
