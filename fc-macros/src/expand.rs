@@ -87,11 +87,17 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         let ty = &input.ty;
         let value = Ident::new("__fc_input", Span::mixed_site());
         let build = match input.encoding {
-            Encoding::Json => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#body)?),
-            Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#body)),
-            Encoding::Http => quote_spanned!(ty.span()=> #private::http_input::<#ty>(#body)),
+            Encoding::Json => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#ctx, &#body)),
+            Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#ctx, #body)),
+            Encoding::Http => quote_spanned!(ty.span()=> #private::Ok(#private::http_input::<#ty>(#body))),
         };
-        prelude = quote!(let #value: #ty = #build;);
+        let error = Ident::new("__fc_error", Span::mixed_site());
+        prelude = quote! {
+            let #value: #ty = match #build {
+                #private::Ok(#value) => #value,
+                #private::Err(#error) => return #private::Err(#error),
+            };
+        };
         call_args.push(quote!(#value));
     }
 
@@ -101,7 +107,7 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         Value::Output { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
         Value::Output { ty, encoding: Encoding::Json } => {
-            quote_spanned!(ty.span()=> #private::json_output::<#ty>(&#expr))
+            quote_spanned!(ty.span()=> #private::json_output::<#ty>(#expr))
         }
         Value::Output { ty, encoding: Encoding::Raw | Encoding::Http } => {
             quote_spanned!(ty.span()=> #private::raw_output::<#ty>(#expr))
@@ -127,47 +133,56 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         }
     };
 
-    let kind = format_ident!("{}", attr.kind());
-    let (body_ty, outcome, make_async, make_sync) = if http {
-        (
-            quote!(#private::Request<#private::HttpBody>),
-            quote!(#private::HttpOutcome),
-            quote!(http_async_fn),
-            quote!(http_sync_fn),
-        )
-    } else {
-        (quote!(#private::Bytes), quote!(#private::Outcome), quote!(async_fn), quote!(sync_fn))
-    };
-    let handler_ty = if http { quote!(#private::HttpHandler) } else { quote!(#private::BoxHandler) };
-    // Closures, not named items: nothing the glue defines can shadow a user's item, or be
-    // shadowed by one. They capture nothing, so they are plain `fn` pointers.
-    let call = if shape.is_async {
-        quote! {
-            |#ctx: #private::Context, #body: #body_ty| -> #private::BoxFuture<#outcome> {
-                #private::Box::pin(async move {
+    // The glue is a handler of the builder's model — a closure of the context and the
+    // body, made a `FunctionService` as `Runtime::handler` makes one (a sync function
+    // through `blocking`), or an HTTP handler made a service as `Runtime::http` takes
+    // one. Closures, not named items: nothing the glue defines can shadow a user's item,
+    // or be shadowed by one. They capture nothing.
+    let call = |body_ty: TokenStream, outcome: TokenStream| {
+        if shape.is_async {
+            quote! {
+                |#ctx: #private::Context, #body: #body_ty| {
+                    async move {
+                        #prelude
+                        let #output = #name(#(#call_args),*).await;
+                        #convert
+                    }
+                }
+            }
+        } else {
+            quote! {
+                |#ctx: #private::Context, #body: #body_ty| -> #outcome {
                     #prelude
-                    let #output = #name(#(#call_args),*).await;
+                    let #output = #name(#(#call_args),*);
                     #convert
-                })
-            }
-        }
-    } else {
-        quote! {
-            |#ctx: #private::Context, #body: #body_ty| -> #outcome {
-                #prelude
-                let #output = #name(#(#call_args),*);
-                #convert
+                }
             }
         }
     };
-    let glue_fn = if shape.is_async { make_async } else { make_sync };
-    let make = quote!(|| -> #handler_ty { #private::#glue_fn(#call) });
     let line = quote_spanned!(name.span()=> ::core::line!());
     let file = quote_spanned!(name.span()=> ::core::file!());
     let registration = if http {
+        let call = call(quote!(#private::Request<#private::HttpBody>), quote!(#private::HttpOutcome));
+        let function = if shape.is_async {
+            quote! {
+                #private::HttpFn::Async(
+                    |#ctx: #private::Context, #body: #private::Request<#private::HttpBody>|
+                        -> #private::BoxFuture<#private::HttpOutcome> {
+                        #private::Box::pin((#call)(#ctx, #body))
+                    }
+                )
+            }
+        } else {
+            quote!(#private::HttpFn::Sync(#call))
+        };
+        let make = quote!(|| -> #private::HttpHandler { #private::http_handler(#function) });
         quote!(#private::Registration::http(::core::stringify!(#name), #file, #line, #make))
     } else {
-        quote!(#private::Registration::new(#private::Kind::#kind, ::core::stringify!(#name), #file, #line, #make))
+        let call = call(quote!(#private::Bytes), quote!(#private::Outcome));
+        let handler = if shape.is_async { call } else { quote!(#private::blocking(#call)) };
+        let make = quote!(|| -> #private::FunctionService { #private::FunctionService::new(#handler) });
+        let kind = format_ident!("{}", attr.call_kind());
+        quote!(#private::Registration::new(#private::CallKind::#kind, ::core::stringify!(#name), #file, #line, #make))
     };
     quote! {
         #[doc(hidden)]
@@ -198,9 +213,9 @@ mod tests {
             ),
         );
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
-        assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_body) ?"), "{out}");
-        assert!(out.contains(":: fc :: __private :: async_fn (| __fc_ctx"), "{out}");
-        assert!(out.contains(":: fc :: __private :: Kind :: Handler"), "{out}");
+        assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_ctx , & __fc_body)"), "{out}");
+        assert!(out.contains(":: fc :: __private :: FunctionService :: new (| __fc_ctx"), "{out}");
+        assert!(out.contains(":: fc :: __private :: CallKind :: Invoke"), "{out}");
     }
 
     #[test]
@@ -213,7 +228,7 @@ mod tests {
             ),
         );
         assert!(!out.contains(":: fc ::"), "{out}");
-        assert!(out.contains("my_fc :: __private :: sync_fn"), "{out}");
+        assert!(out.contains("my_fc :: __private :: blocking"), "{out}");
     }
 
     #[test]

@@ -19,11 +19,11 @@ pub(crate) enum Attr {
 }
 
 impl Attr {
-    /// The runtime's name for it (`fc::__private::Kind::…`).
-    pub(crate) fn kind(self) -> &'static str {
+    /// The calls it serves, as the runtime names them (`fc::CallKind::…`).
+    pub(crate) fn call_kind(self) -> &'static str {
         match self {
-            Attr::Handler => "Handler",
-            Attr::Initializer => "Initializer",
+            Attr::Handler => "Invoke",
+            Attr::Initializer => "Initialize",
             Attr::PreFreeze => "PreFreeze",
             Attr::PreStop => "PreStop",
         }
@@ -285,9 +285,21 @@ fn looks_like_error(ty: &Type) -> bool {
     }
 }
 
+/// How an output crosses the wire: as an input would, and also as is for `&[u8]` and
+/// `Payload` under any path (the builder's raw outputs).
+fn output_encoding(ty: &Type) -> Encoding {
+    match ty {
+        Type::Reference(reference) if matches!(&*reference.elem, Type::Slice(s) if is_named(&s.elem, "u8")) => {
+            Encoding::Raw
+        }
+        _ if last_segment(ty).is_some_and(|s| s.ident == "Payload" && s.arguments.is_none()) => Encoding::Raw,
+        _ => encoding(ty),
+    }
+}
+
 /// Classifies what a successful call returns.
 fn classify_value(ty: &Type) -> Value {
-    if is_unit(ty) { Value::Unit } else { Value::Output { ty: Box::new(ty.clone()), encoding: encoding(ty) } }
+    if is_unit(ty) { Value::Unit } else { Value::Output { ty: Box::new(ty.clone()), encoding: output_encoding(ty) } }
 }
 
 /// Classifies the return type, or says why it cannot be one.

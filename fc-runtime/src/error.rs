@@ -206,6 +206,16 @@ impl FunctionError {
     }
 }
 
+impl fmt::Display for FunctionError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.error_type, self.message)
+    }
+}
+
+/// A `FunctionError` passes through tower layers (whose errors are boxed) and comes out
+/// as it went in: [`IntoFunctionError`] takes it back out of the box.
+impl StdError for FunctionError {}
+
 impl Serialize for FunctionError {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         let len = if self.stack_trace.is_some() { 3 } else { 2 };
@@ -260,6 +270,9 @@ where
         let name = type_name::<E>();
         let mut slot = Some(self);
         let any: &mut dyn Any = &mut slot;
+        if let Some(error) = any.downcast_mut::<Option<FunctionError>>().and_then(Option::take) {
+            return error;
+        }
         if let Some(error) = any.downcast_mut::<Option<Error>>().and_then(Option::take) {
             return FunctionError::new(error.error_type(), error.to_string());
         }
@@ -270,6 +283,10 @@ where
             return FunctionError::new("Error", "");
         };
         let error: Box<dyn StdError + Send + Sync> = error.into();
+        let error = match error.downcast::<FunctionError>() {
+            Ok(function_error) => return *function_error,
+            Err(error) => error,
+        };
         let error_type = if name.starts_with("alloc::boxed::Box<dyn ") {
             dyn_error_name(&*error)
         } else if name == "alloc::string::String" || name == "&str" || name.starts_with("alloc::borrow::Cow<") {
@@ -283,7 +300,11 @@ where
 
 impl IntoFunctionError<ViaLocalBox> for Box<dyn StdError> {
     fn into_function_error(self) -> FunctionError {
-        FunctionError::new(dyn_error_name(&*self), self.to_string())
+        let error = match self.downcast::<FunctionError>() {
+            Ok(function_error) => return *function_error,
+            Err(error) => error,
+        };
+        FunctionError::new(dyn_error_name(&*error), error.to_string())
     }
 }
 
@@ -424,6 +445,13 @@ mod tests {
         assert_eq!(in_box.into_function_error().error_type(), "Custom");
         let local: Box<dyn StdError> = Box::new(ValidationError { field: "x" });
         assert_eq!(local.into_function_error().error_type(), "ValidationError");
+
+        // Through a layer's boxed error and back, with its status and frames.
+        let original = FunctionError::new("Elsewhere", "m").with_status(413);
+        let boxed: Box<dyn StdError + Send + Sync> = original.clone().into();
+        let back = boxed.into_function_error();
+        assert_eq!((back.error_type(), back.message(), back.status()), ("Elsewhere", "m", 413));
+        assert_eq!(original.into_function_error().status(), 413);
     }
 
     #[test]

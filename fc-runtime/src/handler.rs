@@ -1,8 +1,9 @@
-//! Handlers: functions of the call's context and input, returning an output or an error,
-//! async or (through [`blocking`]) sync.
+//! The handler model: functions of the call's context and input ([`FromInvocation`]),
+//! returning an output or an error ([`IntoOutcome`]), async or (through [`blocking`])
+//! sync. The builder takes them as they are; the attribute macros generate a handler of
+//! this model for the function they are on.
 
 use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -11,15 +12,12 @@ use serde::de::DeserializeOwned;
 
 use crate::context::Context;
 use crate::error::{FunctionError, IntoFunctionError};
-use crate::panic;
+use crate::user_code::{self, BoxFuture};
 
 /// `errorType` of an input that is not valid JSON for the handler's input type.
 pub(crate) const DESERIALIZE_ERROR_TYPE: &str = "DeserializeError";
 /// `errorType` of an output that cannot be serialized to JSON.
 pub(crate) const SERIALIZE_ERROR_TYPE: &str = "SerializeError";
-
-/// A boxed, sendable future: what a [`Handler`] returns.
-pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
 
 /// What a call produced: the answer's body, or the failure.
 pub type Outcome = Result<Payload, FunctionError>;
@@ -62,9 +60,18 @@ impl Payload {
 }
 
 /// An argument a handler can take: built from the call's context and body.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an argument a Function Compute handler can take",
+    note = "a handler takes `fc::Context`, `fc::Json<T>` for any `T: serde::Deserialize`, or the raw body as `fc::Bytes` or `Vec<u8>`"
+)]
 pub trait FromInvocation: Sized {
     /// Builds the argument, or fails the call.
     fn from_invocation(ctx: &Context, body: &Bytes) -> Result<Self, FunctionError>;
+
+    /// Builds the last argument, which may take the body itself rather than a copy.
+    fn from_invocation_owned(ctx: &Context, body: Bytes) -> Result<Self, FunctionError> {
+        Self::from_invocation(ctx, &body)
+    }
 }
 
 impl FromInvocation for Context {
@@ -77,11 +84,19 @@ impl FromInvocation for Bytes {
     fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
         Ok(body.clone())
     }
+
+    fn from_invocation_owned(_: &Context, body: Bytes) -> Result<Self, FunctionError> {
+        Ok(body)
+    }
 }
 
 impl FromInvocation for Vec<u8> {
     fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
         Ok(body.to_vec())
+    }
+
+    fn from_invocation_owned(_: &Context, body: Bytes) -> Result<Self, FunctionError> {
+        Ok(body.into())
     }
 }
 
@@ -253,13 +268,14 @@ fn failed(error: FunctionError) -> BoxFuture<Outcome> {
 }
 
 macro_rules! impl_handler {
-    ($($arg:ident),*) => {
-        impl<F, Fut, M, $($arg,)*> Handler<(M, $($arg,)*)> for F
+    ($($arg:ident),* $(; $last:ident)?) => {
+        impl<F, Fut, M, $($arg,)* $($last)?> Handler<(M, $($arg,)* $($last)?)> for F
         where
-            F: Fn($($arg),*) -> Fut + Send + Sync + 'static,
+            F: Fn($($arg,)* $($last)?) -> Fut + Send + Sync + 'static,
             Fut: Future + Send + 'static,
             Fut::Output: IntoOutcome<M>,
             $($arg: FromInvocation,)*
+            $($last: FromInvocation,)?
         {
             #[allow(non_snake_case, unused_variables)]
             fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
@@ -269,25 +285,34 @@ macro_rules! impl_handler {
                         Err(error) => return failed(error),
                     };
                 )*
-                let future = self($($arg),*);
+                $(
+                    // The last argument takes the body itself.
+                    let $last = match $last::from_invocation_owned(&ctx, body) {
+                        Ok(value) => value,
+                        Err(error) => return failed(error),
+                    };
+                )?
+                let future = self($($arg,)* $($last)?);
                 Box::pin(async move { future.await.into_outcome() })
             }
         }
 
-        impl<F, R, M, $($arg,)*> Handler<SyncArgs<(M, $($arg,)*)>> for Blocking<F>
+        impl<F, R, M, $($arg,)* $($last)?> Handler<SyncArgs<(M, $($arg,)* $($last)?)>> for Blocking<F>
         where
-            F: Fn($($arg),*) -> R + Send + Sync + 'static,
+            F: Fn($($arg,)* $($last)?) -> R + Send + Sync + 'static,
             R: IntoOutcome<M>,
             $($arg: FromInvocation,)*
+            $($last: FromInvocation,)?
         {
             #[allow(non_snake_case, unused_variables)]
             fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
                 let f = Arc::clone(&self.0);
                 // The arguments are built on the blocking thread too: parsing a large
                 // JSON input must not stall the async workers either.
-                panic::run_blocking(ctx, move |ctx| {
+                user_code::run_blocking(ctx, move |ctx| {
                     $(let $arg = $arg::from_invocation(&ctx, &body)?;)*
-                    f($($arg),*).into_outcome()
+                    $(let $last = $last::from_invocation_owned(&ctx, body)?;)?
+                    f($($arg,)* $($last)?).into_outcome()
                 })
             }
         }
@@ -295,16 +320,8 @@ macro_rules! impl_handler {
 }
 
 impl_handler!();
-impl_handler!(A);
-impl_handler!(A, B);
-
-/// A handler with its type erased, as the runtime stores it. Not a public API.
-#[doc(hidden)]
-pub type BoxHandler = Arc<dyn Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync>;
-
-pub(crate) fn boxed<H: Handler<Args>, Args>(handler: H) -> BoxHandler {
-    Arc::new(move |ctx, body| handler.call(ctx, body))
-}
+impl_handler!(; A);
+impl_handler!(A; B);
 
 #[cfg(test)]
 mod tests {

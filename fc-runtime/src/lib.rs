@@ -59,23 +59,46 @@
 
 #![warn(missing_docs)]
 
+// The request's way: `accept` (connections) → `routing` → `call` (the one call wrapper,
+// running `functions` as `user_code`) → `answer`. ARCHITECTURE.md has the whole map.
+mod accept;
+mod answer;
+mod call;
 mod context;
 mod error;
+mod functions;
 mod handler;
-pub mod http;
-mod lifecycle;
+mod http_function;
+mod http_trigger;
+mod initializer;
 mod logging;
 mod panic;
 mod registration;
-mod server;
+mod request_body;
+mod routing;
+mod runtime;
+mod service;
+mod tasks;
+mod user_code;
 
 pub use bytes::Bytes;
 pub use context::{CallKind, Context, Credentials};
 pub use error::{Error, FunctionError, IntoFunctionError, Result, StackFrame};
 pub use handler::{Blocking, FromInvocation, Handler, IntoOutcome, IntoPayload, Json, Payload, blocking};
-pub use server::{DEFAULT_BODY_LIMIT, DEFAULT_PORT, Runtime};
+pub use runtime::{DEFAULT_BODY_LIMIT, DEFAULT_PORT, Runtime};
+pub use service::{BoxError, FunctionService, Invocation};
 
 pub use fc_macros::{handler, initializer, pre_freeze, pre_stop};
+
+/// HTTP functions: the request [`Body`](http::Body) an HTTP function reads, what it may
+/// answer, the tower services that can be one; and the FC 3.0 HTTP-trigger event, which
+/// an event function serves through the same router with [`serve_event`](http::serve_event).
+pub mod http {
+    pub use crate::http_function::{Body, BodyError, BoxError, HttpService, IntoHttpResponse, ResponseBody};
+    pub use crate::http_trigger::{
+        HttpTriggerEvent, HttpTriggerHttp, HttpTriggerRequestContext, HttpTriggerResponse, serve_event,
+    };
+}
 
 /// Serves the functions registered with the attributes (`#[fc::handler]`,
 /// `#[fc::initializer]`, `#[fc::pre_freeze]`, `#[fc::pre_stop]`) until SIGTERM or SIGINT:
@@ -87,13 +110,15 @@ pub fn run() -> std::io::Result<()> {
 /// Items used by the code that the attribute macros generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::context::Context;
+    pub use crate::context::{CallKind, Context};
     pub use crate::error::FunctionError;
-    pub use crate::handler::{BoxFuture, BoxHandler, Outcome};
-    pub use crate::http::{Body as HttpBody, HttpHandler, HttpOutcome};
+    pub use crate::handler::{Outcome, blocking};
+    pub use crate::http_function::{Body as HttpBody, HttpFn, HttpHandler, HttpOutcome};
     pub use crate::logging::format_timestamp;
     pub use crate::registration::*;
-    pub use crate::server::route_name;
+    pub use crate::routing::route_name;
+    pub use crate::service::FunctionService;
+    pub use crate::user_code::BoxFuture;
     pub use bytes::Bytes;
     pub use http::{Request, Response};
     pub use inventory;

@@ -1,20 +1,14 @@
-//! Panics in handlers and hooks: caught, and reported with their message, location and
-//! the user's stack frames. Panics elsewhere are left to the previous panic hook.
+//! Panics: the hook that captures a panic's location and frames while user code runs,
+//! the catch, and the report (message, location, the user's stack frames). Panics outside
+//! user code are left to the previous panic hook. Running user code is `user_code`'s.
 
 use std::any::Any;
 use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
-use std::future::Future;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::pin::Pin;
 use std::sync::Once;
-use std::task::{Context as TaskContext, Poll};
 
-use bytes::Bytes;
-
-use crate::context::{self, Context};
 use crate::error::{FunctionError, StackFrame};
-use crate::handler::{BoxFuture, BoxHandler, Outcome, Payload};
 
 /// `errorType` of a panic.
 pub(crate) const PANIC_ERROR_TYPE: &str = "Panic";
@@ -69,9 +63,9 @@ impl Drop for CatchingGuard {
     }
 }
 
-/// Runs `f` as handler code of the call `ctx`: its panics become a [`FunctionError`].
-pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, FunctionError> {
-    let _current = context::enter(ctx);
+/// Runs `f`, turning a panic in it into a [`FunctionError`] with the panic's message,
+/// location and the user's frames (what the hook captured while `f` ran).
+pub(crate) fn catch<R>(f: impl FnOnce() -> R) -> Result<R, FunctionError> {
     let catching = CatchingGuard::enter();
     if !catching.previous {
         // Forget what an earlier panic left (one the user's code caught itself, say), so
@@ -80,89 +74,6 @@ pub(crate) fn catch_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, F
         let _ = CAPTURED.try_with(|c| c.take());
     }
     catch_unwind(AssertUnwindSafe(f)).map_err(report)
-}
-
-/// Runs sync handler code `f` on the blocking thread pool, as handler code of the call
-/// `ctx` (its panics become a [`FunctionError`]), so that it never stalls the async
-/// workers.
-pub(crate) fn run_blocking<T: Send + 'static>(
-    ctx: Context,
-    f: impl FnOnce(Context) -> Result<T, FunctionError> + Send + 'static,
-) -> BoxFuture<Result<T, FunctionError>> {
-    let task = tokio::task::spawn_blocking(move || {
-        let call_ctx = ctx.clone();
-        catch_sync(&ctx, move || f(call_ctx))
-    });
-    Box::pin(async move {
-        match task.await {
-            Ok(result) => result.and_then(|outcome| outcome),
-            Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
-        }
-    })
-}
-
-/// A call that runs as handler code: the call's context is current while it is polled,
-/// and a panic in it — in building its arguments too — completes it with a
-/// [`FunctionError`].
-pub(crate) struct Guarded<T, S> {
-    state: State<T, S>,
-    ctx: Context,
-}
-
-enum State<T, S> {
-    Start(S),
-    Running(BoxFuture<Result<T, FunctionError>>),
-    Done,
-}
-
-/// An event handler's call, as handler code.
-pub(crate) fn guarded_call(
-    handler: BoxHandler,
-    ctx: Context,
-    body: Bytes,
-) -> Guarded<Payload, impl FnOnce(Context) -> BoxFuture<Outcome> + Send + Unpin> {
-    Guarded::start(ctx, move |ctx| handler(ctx, body))
-}
-
-impl<T, S: FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {
-    /// The call `start` makes, when first polled.
-    pub(crate) fn start(ctx: Context, start: S) -> Self {
-        Guarded { state: State::Start(start), ctx }
-    }
-}
-
-impl<T, S: FnOnce(Context) -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for Guarded<T, S> {
-    type Output = Result<T, FunctionError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let ctx = &this.ctx;
-        let state = &mut this.state;
-        let result = catch_sync(ctx, || {
-            if matches!(state, State::Start(..))
-                && let State::Start(start) = std::mem::replace(state, State::Done)
-            {
-                *state = State::Running(start(ctx.clone()));
-            }
-            match state {
-                State::Running(future) => future.as_mut().poll(cx),
-                _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
-            }
-        });
-        match result {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(outcome)) => {
-                this.state = State::Done;
-                Poll::Ready(outcome)
-            }
-            Err(error) => {
-                // Drop the panicked future as handler code too: its destructors may panic.
-                let state = std::mem::replace(&mut this.state, State::Done);
-                let _ = catch_sync(&this.ctx, move || drop(state));
-                Poll::Ready(Err(error))
-            }
-        }
-    }
 }
 
 /// The report of a caught panic with `payload`, using what the hook captured.
@@ -349,25 +260,23 @@ mod tests {
     #[test]
     fn catches_sync_panics_with_location() {
         install_hook();
-        let ctx = Context::default();
-        let error = catch_sync(&ctx, || -> () { panic!("boom {}", 1) }).unwrap_err();
+        let error = catch(|| -> () { panic!("boom {}", 1) }).unwrap_err();
         assert_eq!(error.error_type(), PANIC_ERROR_TYPE);
         assert_eq!(error.message(), "boom 1");
         let first = &error.stack_trace().unwrap()[0];
         assert_eq!(first.path.as_deref(), Some("fc-runtime/src/panic.rs"));
-        let non_string = catch_sync(&ctx, || std::panic::panic_any(42_u8)).unwrap_err();
+        let non_string = catch(|| std::panic::panic_any(42_u8)).unwrap_err();
         assert_eq!(non_string.message(), "panicked with a payload that is not a string");
     }
 
     #[test]
     fn a_panic_that_skips_the_hook_is_not_given_another_panics_location() {
         install_hook();
-        let ctx = Context::default();
         // User code that catches a panic of its own leaves a capture behind…
-        let inner = catch_sync(&ctx, || std::panic::catch_unwind(|| panic!("caught by the user")).is_err());
+        let inner = catch(|| std::panic::catch_unwind(|| panic!("caught by the user")).is_err());
         assert!(inner.unwrap());
         // …which a later `resume_unwind` (no hook) must not be reported with.
-        let error = catch_sync(&ctx, || std::panic::resume_unwind(Box::new("resumed"))).unwrap_err();
+        let error = catch(|| std::panic::resume_unwind(Box::new("resumed"))).unwrap_err();
         assert_eq!(error.message(), "resumed");
         assert_eq!(error.stack_trace(), Some(&[][..]));
     }
@@ -383,10 +292,9 @@ mod tests {
         }
         impl std::error::Error for Loud {}
         install_hook();
-        let ctx = Context::default();
-        let error = catch_sync(&ctx, || std::panic::panic_any(crate::Error::from(Loud))).unwrap_err();
+        let error = catch(|| std::panic::panic_any(crate::Error::from(Loud))).unwrap_err();
         assert_eq!(error.message(), "panicked, and formatting the panic's payload panicked too");
         // And the process goes on catching panics.
-        assert!(catch_sync(&ctx, || panic!("again")).is_err());
+        assert!(catch(|| panic!("again")).is_err());
     }
 }

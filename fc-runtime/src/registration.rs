@@ -1,51 +1,26 @@
 //! What the attribute macros generate calls into: the registry of annotated functions,
-//! and the glue that turns a call's body into their arguments and their return value into
-//! the answer. Every check the macros make at compile time is a trait bound here, with a
-//! message that names the attribute.
-
-use std::sync::Arc;
+//! and the checks that give a type that does not fit one error, on that type, naming the
+//! attribute.
+//!
+//! The glue the macros generate is a handler of the builder's model: a closure of
+//! `(Context, Bytes)` made a [`FunctionService`] (through [`blocking`](crate::blocking)
+//! for a sync function), or an [`HttpFn`] served as any [`HttpService`]. Each check trait
+//! here is an alias of a builder trait with the attribute's message: its one
+//! implementation is a blanket over that trait, so the attribute accepts exactly what
+//! the builder accepts.
 
 use bytes::Bytes;
-use serde::Serialize;
-use serde::de::DeserializeOwned;
 
-use crate::context::Context;
+use crate::context::{CallKind, Context};
 use crate::error::{FunctionError, IntoFunctionError};
-use crate::handler::{self, BoxFuture, BoxHandler, Outcome, Payload};
-use crate::http::{HttpHandler, HttpOutcome, IntoHttpResponse};
-use crate::panic;
-
-/// Which attribute registered a function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `#[fc::handler]`.
-    Handler,
-    /// `#[fc::initializer]`.
-    Initializer,
-    /// `#[fc::pre_freeze]`.
-    PreFreeze,
-    /// `#[fc::pre_stop]`.
-    PreStop,
-    /// `#[fc::handler]` on an HTTP handler.
-    Http,
-}
-
-impl Kind {
-    /// The attribute, as users write it.
-    pub fn attribute(self) -> &'static str {
-        match self {
-            Kind::Handler => "#[fc::handler]",
-            Kind::Initializer => "#[fc::initializer]",
-            Kind::PreFreeze => "#[fc::pre_freeze]",
-            Kind::PreStop => "#[fc::pre_stop]",
-            Kind::Http => "#[fc::handler]",
-        }
-    }
-}
+use crate::functions::Functions;
+use crate::handler::{FromInvocation, IntoPayload, Json, Outcome};
+use crate::http_function::{Body as HttpBody, HttpHandler, HttpOutcome, HttpService, IntoHttpResponse};
+use crate::service::FunctionService;
 
 /// A function registered by an attribute.
 pub struct Registration {
-    kind: Kind,
+    kind: CallKind,
     name: &'static str,
     file: &'static str,
     line: u32,
@@ -53,32 +28,44 @@ pub struct Registration {
 }
 
 enum Make {
-    Event(fn() -> BoxHandler),
+    Event(fn() -> FunctionService),
     Http(fn() -> HttpHandler),
 }
 
 impl Registration {
-    /// A registration, as the attribute macros write it.
-    pub const fn new(kind: Kind, name: &'static str, file: &'static str, line: u32, make: fn() -> BoxHandler) -> Self {
+    /// An event handler's or a hook's registration, as the attribute macros write it.
+    pub const fn new(
+        kind: CallKind,
+        name: &'static str,
+        file: &'static str,
+        line: u32,
+        make: fn() -> FunctionService,
+    ) -> Self {
         Registration { kind, name, file, line, make: Make::Event(make) }
     }
 
     /// An HTTP handler's registration, as the attribute macros write it.
     pub const fn http(name: &'static str, file: &'static str, line: u32, make: fn() -> HttpHandler) -> Self {
-        Registration { kind: Kind::Http, name, file, line, make: Make::Http(make) }
+        Registration { kind: CallKind::Http, name, file, line, make: Make::Http(make) }
     }
 }
 
 inventory::collect!(Registration);
 
+/// The attribute that registers a function of `kind`, as users write it.
+fn attribute(kind: CallKind) -> &'static str {
+    match kind {
+        CallKind::Invoke | CallKind::Http => "#[fc::handler]",
+        CallKind::Initialize => "#[fc::initializer]",
+        CallKind::PreFreeze => "#[fc::pre_freeze]",
+        CallKind::PreStop => "#[fc::pre_stop]",
+    }
+}
+
 /// The functions the attributes registered in this program, one per kind.
 #[derive(Default)]
 pub(crate) struct Registered {
-    pub(crate) handler: Option<BoxHandler>,
-    pub(crate) initializer: Option<BoxHandler>,
-    pub(crate) pre_freeze: Option<BoxHandler>,
-    pub(crate) pre_stop: Option<BoxHandler>,
-    pub(crate) http: Option<HttpHandler>,
+    pub(crate) functions: Functions,
     /// Kinds registered more than once, as a message naming every function.
     pub(crate) conflict: Option<String>,
 }
@@ -88,14 +75,14 @@ pub(crate) fn registered() -> Registered {
     all.sort_by_key(|r| (r.file, r.line));
     let mut registered = Registered::default();
     let mut conflicts = Vec::new();
-    for kind in [Kind::Handler, Kind::Http, Kind::Initializer, Kind::PreFreeze, Kind::PreStop] {
+    for kind in [CallKind::Invoke, CallKind::Http, CallKind::Initialize, CallKind::PreFreeze, CallKind::PreStop] {
         let of_kind: Vec<&&Registration> = all.iter().filter(|r| r.kind == kind).collect();
         if of_kind.len() > 1 {
             let places: Vec<String> =
                 of_kind.iter().map(|r| format!("`{}` at {}:{}", r.name, r.file, r.line)).collect();
             conflicts.push(format!(
                 "`{}` is on {} functions, {}; a program has at most one",
-                kind.attribute(),
+                attribute(kind),
                 of_kind.len(),
                 places.join(" and ")
             ));
@@ -103,16 +90,8 @@ pub(crate) fn registered() -> Registered {
         }
         let Some(one) = of_kind.first() else { continue };
         match one.make {
-            Make::Http(make) => registered.http = Some(make()),
-            Make::Event(make) => {
-                let slot = match kind {
-                    Kind::Initializer => &mut registered.initializer,
-                    Kind::PreFreeze => &mut registered.pre_freeze,
-                    Kind::PreStop => &mut registered.pre_stop,
-                    Kind::Handler | Kind::Http => &mut registered.handler,
-                };
-                *slot = Some(make());
-            }
+            Make::Http(make) => registered.functions.http = Some(make()),
+            Make::Event(make) => registered.functions.set_event(kind, make()),
         }
     }
     if !conflicts.is_empty() {
@@ -121,17 +100,13 @@ pub(crate) fn registered() -> Registered {
     registered
 }
 
-/// An async function's glue: `f` builds the call's future.
-pub fn async_fn(f: fn(Context, Bytes) -> BoxFuture<Outcome>) -> BoxHandler {
-    Arc::new(f)
+/// An HTTP handler's service, with its type erased as the builder's
+/// [`Runtime::http`](crate::Runtime::http) erases any service's.
+pub fn http_handler<S: HttpService>(service: S) -> HttpHandler {
+    service.into_http_handler()
 }
 
-/// A sync function's glue: `f` runs on the blocking thread pool.
-pub fn sync_fn(f: fn(Context, Bytes) -> Outcome) -> BoxHandler {
-    Arc::new(move |ctx: Context, body: Bytes| panic::run_blocking(ctx, move |ctx| f(ctx, body)))
-}
-
-/// An input parsed from the JSON body.
+/// An input parsed from the JSON body: an alias of `fc::Json<T>: FromInvocation`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot parse its input `{Self}` from JSON",
     label = "this input type does not implement `serde::Deserialize`",
@@ -139,39 +114,36 @@ pub fn sync_fn(f: fn(Context, Bytes) -> Outcome) -> BoxHandler {
 )]
 pub trait JsonInput: Sized {
     /// Parses the body (an empty body is `null`).
-    fn parse(body: &Bytes) -> Result<Self, FunctionError>;
+    fn parse(ctx: &Context, body: &Bytes) -> Result<Self, FunctionError>;
 }
 
-impl<T: DeserializeOwned> JsonInput for T {
-    fn parse(body: &Bytes) -> Result<Self, FunctionError> {
-        handler::parse_json(body)
+impl<T> JsonInput for T
+where
+    Json<T>: FromInvocation,
+{
+    fn parse(ctx: &Context, body: &Bytes) -> Result<Self, FunctionError> {
+        Json::<T>::from_invocation(ctx, body).map(|Json(value)| value)
     }
 }
 
-/// An input that receives the body unparsed.
+/// An input that receives the body unparsed: an alias of `FromInvocation`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot pass the raw body as `{Self}`",
     label = "not a raw-bytes type",
     note = "the raw body is passed as `Vec<u8>` or `fc::Bytes`"
 )]
-pub trait RawInput {
+pub trait RawInput: Sized {
     /// The input.
-    fn from_body(body: &Bytes) -> Self;
+    fn take(ctx: &Context, body: Bytes) -> Result<Self, FunctionError>;
 }
 
-impl RawInput for Vec<u8> {
-    fn from_body(body: &Bytes) -> Self {
-        body.to_vec()
+impl<T: FromInvocation> RawInput for T {
+    fn take(ctx: &Context, body: Bytes) -> Result<Self, FunctionError> {
+        T::from_invocation_owned(ctx, body)
     }
 }
 
-impl RawInput for Bytes {
-    fn from_body(body: &Bytes) -> Self {
-        body.clone()
-    }
-}
-
-/// An output written as JSON.
+/// An output written as JSON: an alias of `fc::Json<T>: IntoPayload`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot write its output `{Self}` as JSON",
     label = "this output type does not implement `serde::Serialize`",
@@ -179,24 +151,34 @@ impl RawInput for Bytes {
 )]
 pub trait JsonOutput {
     /// Serializes the output.
-    fn write(&self) -> Outcome;
+    fn write(self) -> Outcome;
 }
 
-impl<T: Serialize + ?Sized> JsonOutput for T {
-    fn write(&self) -> Outcome {
-        handler::json_payload(self)
+impl<T> JsonOutput for T
+where
+    Json<T>: IntoPayload,
+{
+    fn write(self) -> Outcome {
+        Json(self).into_payload()
     }
 }
 
-/// An output written as is.
+/// An output written as is: an alias of `IntoPayload`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot write `{Self}` as the raw body",
     label = "not a raw-bytes type",
-    note = "the raw body is returned as `Vec<u8>` or `fc::Bytes`"
+    note = "the raw body is returned as `Vec<u8>`, `fc::Bytes`, `&'static [u8]` or `fc::Payload`"
 )]
-pub trait RawOutput: Into<Bytes> {}
-impl RawOutput for Vec<u8> {}
-impl RawOutput for Bytes {}
+pub trait RawOutput {
+    /// The body.
+    fn write(self) -> Outcome;
+}
+
+impl<T: IntoPayload> RawOutput for T {
+    fn write(self) -> Outcome {
+        self.into_payload()
+    }
+}
 
 macro_rules! error_trait {
     ($name:ident, $message:literal) => {
@@ -229,44 +211,28 @@ error_trait!(PreStopError, "`#[fc::pre_stop]` cannot report `{Self}` as a functi
 // bound's message.
 
 /// Parses a JSON input (an empty body is `null`).
-pub fn json_input<T: JsonInput>(body: &Bytes) -> Result<T, FunctionError> {
-    T::parse(body)
+pub fn json_input<T: JsonInput>(ctx: &Context, body: &Bytes) -> Result<T, FunctionError> {
+    T::parse(ctx, body)
 }
 
 /// Passes the raw body.
-pub fn raw_input<T: RawInput>(body: &Bytes) -> T {
-    T::from_body(body)
+pub fn raw_input<T: RawInput>(ctx: &Context, body: Bytes) -> Result<T, FunctionError> {
+    T::take(ctx, body)
 }
 
 /// Writes a JSON output.
-pub fn json_output<T: JsonOutput + ?Sized>(output: &T) -> Outcome {
+pub fn json_output<T: JsonOutput>(output: T) -> Outcome {
     output.write()
 }
 
 /// Writes a raw output.
 pub fn raw_output<T: RawOutput>(output: T) -> Outcome {
-    Ok(Payload::raw(output.into()))
+    output.write()
 }
 
 /// No output: an empty body.
 pub fn empty_output() -> Outcome {
-    Ok(Payload::empty())
-}
-
-/// An async HTTP handler's glue: `f` builds the call's future.
-pub fn http_async_fn(f: fn(Context, http::Request<crate::http::Body>) -> BoxFuture<HttpOutcome>) -> HttpHandler {
-    Arc::new(move |request: http::Request<crate::http::Body>| {
-        let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
-        f(ctx, request)
-    })
-}
-
-/// A sync HTTP handler's glue: `f` runs on the blocking thread pool.
-pub fn http_sync_fn(f: fn(Context, http::Request<crate::http::Body>) -> HttpOutcome) -> HttpHandler {
-    Arc::new(move |request: http::Request<crate::http::Body>| {
-        let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
-        panic::run_blocking(ctx, move |ctx| f(ctx, request))
-    })
+    ().into_payload()
 }
 
 /// Writes an HTTP handler's answer.
@@ -282,17 +248,17 @@ pub fn http_output<T: IntoHttpResponse>(output: T) -> HttpOutcome {
 )]
 pub trait HttpInput {
     /// The request.
-    fn from_request(request: http::Request<crate::http::Body>) -> Self;
+    fn from_request(request: http::Request<HttpBody>) -> Self;
 }
 
-impl HttpInput for http::Request<crate::http::Body> {
-    fn from_request(request: http::Request<crate::http::Body>) -> Self {
+impl HttpInput for http::Request<HttpBody> {
+    fn from_request(request: http::Request<HttpBody>) -> Self {
         request
     }
 }
 
 /// Passes the HTTP request.
-pub fn http_input<T: HttpInput>(request: http::Request<crate::http::Body>) -> T {
+pub fn http_input<T: HttpInput>(request: http::Request<HttpBody>) -> T {
     T::from_request(request)
 }
 

@@ -1,0 +1,162 @@
+//! Accepting connections and serving them: the HTTP/1.1 settings (keep-alive with no
+//! idle timeout), the accept loop, the signals that stop it, and the connections'
+//! graceful close.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context as TaskContext, Poll, Waker};
+
+use std::io;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use hyper_util::server::graceful::GracefulConnection;
+use tokio::net::TcpListener;
+
+use crate::call::Server;
+use crate::logging;
+use crate::tasks::Count;
+
+/// Serves connections accepted on `listener` until `shutdown` completes; then lets idle
+/// connections close at once, the others once their call in flight is answered, and
+/// waits for every call under way (those whose caller went away too).
+pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: impl Future<Output = ()> + Send) {
+    // Keep-alive connections stay open for as long as the client wants them. hyper
+    // closes an idle connection once its header-read timeout (30 s by default, armed
+    // whenever a timer is set) expires; the platform reuses pooled connections after
+    // long idle gaps, and a POST that crosses such a close on the wire fails with a
+    // 502 that the platform does not retry. So: no timer, and no header-read timeout,
+    // stated explicitly so that adding a timer later cannot bring the default back.
+    //
+    // A client may shut its write side once its request is sent (a half-close): it still
+    // gets its answer.
+    let mut builder = http1::Builder::new();
+    builder.keep_alive(true).header_read_timeout(None).half_close(true);
+
+    let connections = Arc::new(Connections::default());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let stream = match accepted {
+            Ok((stream, _)) => stream,
+            Err(error) => {
+                // Out of file descriptors and the like: wait a little, keep serving.
+                logging::runtime_line(log::Level::Error, None, &format!("fc: accept failed: {error}"));
+                tokio::time::sleep(Duration::from_millis(10)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let server = Arc::clone(&server);
+        let service = service_fn(move |request| Server::handle(&server, request));
+        let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                log::debug!("fc: connection ended with an error: {error}");
+            }
+        });
+    }
+    drop(listener);
+    // Idle connections close now; those with a call in flight once it is answered.
+    connections.close();
+    connections.wait_closed().await;
+    // Calls whose caller went away still run to their end.
+    server.tasks.wait_idle().await;
+}
+
+/// Registers for SIGTERM and SIGINT now; the future completes on either.
+pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+    })
+}
+
+/// The open connections, and the signal that asks them to close once their call in
+/// flight is answered (idle ones close at once).
+///
+/// The shutdown signal costs one atomic load per poll of a connection: a connection
+/// hands its task's waker over once, when it is first polled, and is woken through it
+/// when the shutdown starts.
+#[derive(Default)]
+pub(crate) struct Connections {
+    closing: AtomicBool,
+    open: Count,
+    next_id: AtomicUsize,
+    wakers: Mutex<HashMap<usize, Waker>>,
+}
+
+impl Connections {
+    /// Watches `conn` until it ends: asks it to close when [`close`](Self::close) is called.
+    pub(crate) fn watch<C: GracefulConnection + Unpin>(self: &Arc<Self>, conn: C) -> Watched<C> {
+        self.open.enter();
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        Watched { conn, connections: Arc::clone(self), id, registered: false, closing: false }
+    }
+
+    /// Asks every connection to close once its call in flight is answered.
+    pub(crate) fn close(&self) {
+        self.closing.store(true, Ordering::SeqCst);
+        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap_or_else(|e| e.into_inner()));
+        wakers.into_values().for_each(Waker::wake);
+    }
+
+    /// Completes once every connection has ended.
+    pub(crate) async fn wait_closed(&self) {
+        self.open.wait_zero().await;
+    }
+}
+
+/// A connection watched by [`Connections`].
+pub(crate) struct Watched<C: GracefulConnection + Unpin> {
+    conn: C,
+    connections: Arc<Connections>,
+    id: usize,
+    registered: bool,
+    closing: bool,
+}
+
+impl<C: GracefulConnection + Unpin> Future for Watched<C> {
+    type Output = C::Output;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<C::Output> {
+        let this = self.get_mut();
+        if !this.closing {
+            if !this.registered {
+                // The connection is polled by its own task only: this waker stays valid.
+                let mut wakers = this.connections.wakers.lock().unwrap_or_else(|e| e.into_inner());
+                wakers.insert(this.id, cx.waker().clone());
+                this.registered = true;
+            }
+            // Read after registering: a `close` that drained the wakers before this
+            // connection registered has set the flag before it did.
+            if this.connections.closing.load(Ordering::SeqCst) {
+                this.closing = true;
+                Pin::new(&mut this.conn).graceful_shutdown();
+            }
+        }
+        Pin::new(&mut this.conn).poll(cx)
+    }
+}
+
+impl<C: GracefulConnection + Unpin> Drop for Watched<C> {
+    fn drop(&mut self) {
+        if self.registered {
+            self.connections.wakers.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
+        }
+        self.connections.open.leave();
+    }
+}

@@ -1,0 +1,254 @@
+//! The call: a request routed to a call kind becomes the call's [`Context`] and input,
+//! runs as a task that its caller cannot cancel, and goes through the one call wrapper
+//! ([`logged`]: the `FC … Start` line, the function as user code, the failure report and
+//! the `FC … End` line) to its answer. A request that is no call is answered at once.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{HeaderValue, Request, Response, header};
+use hyper::body::Incoming;
+
+use crate::answer::{self, Answer, Body};
+use crate::context::{self, CallKind, Context};
+use crate::error::FunctionError;
+use crate::functions::Functions;
+use crate::handler::Payload;
+use crate::http_function::{Body as HttpBody, HttpOutcome};
+use crate::initializer::{Initialized, Initializer};
+use crate::logging;
+use crate::request_body;
+use crate::routing::{self, Rejection};
+use crate::service::{FunctionService, Invocation};
+use crate::tasks::{Detachable, Tasks};
+use crate::user_code::Guarded;
+
+/// What the runtime serves with, once started.
+pub(crate) struct Server {
+    functions: Functions,
+    initializer: Arc<Initializer>,
+    strip_base_path: bool,
+    body_limit: usize,
+    pub(crate) tasks: Arc<Tasks>,
+}
+
+impl Server {
+    pub(crate) fn new(functions: Functions, strip_base_path: bool, body_limit: usize) -> Self {
+        let initializer = Arc::new(Initializer::new(functions.initializer.as_ref()));
+        Server { functions, initializer, strip_base_path, body_limit, tasks: Arc::new(Tasks::default()) }
+    }
+
+    /// Answers a request: at once when it is not a call, else with the call's
+    /// [`Detachable`]. Not an `async fn`: the future hyper keeps (and moves) for every
+    /// request is just the [`Reply`].
+    pub(crate) fn handle(self: &Arc<Self>, request: Request<Incoming>) -> Reply {
+        let received = Instant::now();
+        let (mut parts, body) = request.into_parts();
+        let scanned = context::scan(&mut parts.headers);
+        let control = scanned.control_path.as_ref().map(HeaderValue::as_bytes);
+        let serves_http = self.functions.http.is_some();
+        let kind = match routing::route(control, &parts.method, parts.uri.path(), serves_http) {
+            Ok(kind) => kind,
+            Err(rejection) => {
+                let request_id = scanned.request_id.as_ref().and_then(|v| v.to_str().ok());
+                request_body::discard(body);
+                return Reply::Ready(Some(reject(&parts, request_id, rejection)));
+            }
+        };
+        // A caller that goes away does not cancel the call half-way (its function runs to
+        // the end, its lines are logged), and shutdown waits for it.
+        Reply::Call(if kind == CallKind::Http {
+            if self.strip_base_path {
+                strip_base_path(&mut parts);
+            }
+            let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, kind, received);
+            parts.extensions.insert(ctx.clone());
+            let request = Request::from_parts(parts, HttpBody::incoming(body));
+            self.tasks.run(Arc::clone(self).http_call(ctx, request))
+        } else {
+            let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
+            self.tasks.run(Arc::clone(self).event_call(ctx, body))
+        })
+    }
+
+    /// An event function's call (the handler's or a hook's), through the call wrapper.
+    async fn event_call(self: Arc<Self>, ctx: Context, body: Incoming) -> Response<Body> {
+        let result = if ctx.kind() == CallKind::Invoke {
+            logged(&ctx, self.invoke(&ctx, body)).await
+        } else {
+            request_body::discard(body);
+            let Some(hook) = self.functions.event(ctx.kind()) else { return not_registered(&ctx) };
+            // Boxed: hooks are rare; inline, they would grow every call's future.
+            let run: Pin<Box<dyn Future<Output = Result<Payload, FunctionError>> + Send + '_>> =
+                if ctx.kind() == CallKind::Initialize {
+                    Box::pin(self.initialize(hook, &ctx))
+                } else {
+                    Box::pin(guarded(hook, &ctx, Bytes::new()))
+                };
+            logged(&ctx, run).await
+        };
+        respond(result.map(Answer::Payload))
+    }
+
+    /// An HTTP function's call, through the call wrapper.
+    async fn http_call(self: Arc<Self>, ctx: Context, request: Request<HttpBody>) -> Response<Body> {
+        respond(logged(&ctx, self.http(&ctx, request)).await.map(Answer::Http))
+    }
+
+    /// `/invoke`: the body read within the limit, the initializer if it has not
+    /// succeeded yet, then the handler.
+    async fn invoke(&self, ctx: &Context, body: Incoming) -> Result<Payload, FunctionError> {
+        let body = request_body::read(body, self.body_limit).await?;
+        if !self.initializer.is_done()
+            && let Some(hook) = &self.functions.initializer
+        {
+            // Boxed: this runs once per process; inline, it would grow every call's future.
+            let init_ctx = ctx.with_kind(CallKind::Initialize);
+            Box::pin(logged(&init_ctx, self.initialize(hook, &init_ctx))).await?;
+        }
+        let Some(handler) = &self.functions.handler else {
+            return Err(FunctionError::new("HandlerNotFound", "no event handler is registered"));
+        };
+        guarded(handler, ctx, body).await
+    }
+
+    /// The initializer, unless it has succeeded; concurrent callers share one run.
+    async fn initialize(&self, hook: &FunctionService, ctx: &Context) -> Result<Payload, FunctionError> {
+        match self.initializer.ensure(hook, ctx, &self.tasks).await {
+            Initialized::Already => Ok(Payload::empty()),
+            Initialized::Ran(outcome) => outcome,
+        }
+    }
+
+    /// An HTTP function's call: the request as it came (less the base path, when asked),
+    /// with the context in its extensions; its answer streams back. An error or a panic
+    /// answers 500 with the JSON error.
+    async fn http(&self, ctx: &Context, request: Request<HttpBody>) -> HttpOutcome {
+        let Some(http) = &self.functions.http else {
+            // Routing sends no HTTP call here without an HTTP function.
+            return Err(FunctionError::new("NotFound", "no HTTP function is registered"));
+        };
+        let http = Arc::clone(http);
+        Guarded::start(ctx.clone(), move || http(request)).await.map_err(|error| error.with_status(500))
+    }
+}
+
+/// The one call wrapper: `FC <kind> Start`, the call, the failure's report if it failed,
+/// `FC <kind> End` (with `, Error: Unhandled function error` if it failed).
+async fn logged<T>(ctx: &Context, call: impl Future<Output = Result<T, FunctionError>>) -> Result<T, FunctionError> {
+    let (kind, id) = (ctx.kind(), ctx.request_id());
+    logging::call_start(kind, id);
+    let result = call.await;
+    if let Err(error) = &result {
+        logging::failure(id, error);
+    }
+    logging::call_end(kind, id, result.is_err());
+    result
+}
+
+/// The response for a call's result.
+fn respond(result: Result<Answer, FunctionError>) -> Response<Body> {
+    match result {
+        Ok(answer) => answer::success(answer),
+        Err(error) => answer::failure(&error),
+    }
+}
+
+/// An event function's call (the handler's or a hook's), as user code.
+fn guarded(
+    function: &FunctionService,
+    ctx: &Context,
+    body: Bytes,
+) -> Guarded<Payload, impl FnOnce() -> crate::user_code::BoxFuture<Result<Payload, FunctionError>> + Send + Unpin> {
+    let (function, invocation) = (function.clone(), Invocation::new(ctx.clone(), body));
+    Guarded::start(ctx.clone(), move || function.invoke(invocation))
+}
+
+/// The answer to a request that is not a call: the JSON error, logged as a warning.
+fn reject(parts: &http::request::Parts, request_id: Option<&str>, rejection: Rejection) -> Response<Body> {
+    let (method, path) = (&parts.method, parts.uri.path());
+    let error = match &rejection {
+        Rejection::WrongMethod(expected) => {
+            let message = format!("{path} is served for {expected} only, not {method}");
+            FunctionError::new("MethodNotAllowed", message).with_status(405)
+        }
+        Rejection::NoHttpFunction => FunctionError::new("NotFound", "no HTTP function is registered"),
+        Rejection::NotFound => FunctionError::new(
+            "NotFound",
+            format!(
+                "no such route: {method} {path}; the runtime serves POST /invoke, POST /initialize, GET /pre-freeze and GET /pre-stop"
+            ),
+        ),
+    };
+    logging::runtime_line(log::Level::Warn, request_id, &format!("fc: {}", error.message()));
+    let mut response = answer::failure(&error);
+    if let Rejection::WrongMethod(expected) = rejection
+        && let Ok(allow) = HeaderValue::from_str(expected.as_str())
+    {
+        response.headers_mut().insert(header::ALLOW, allow);
+    }
+    response
+}
+
+/// A hook the program did not register: 200 with an empty body, and one line saying so.
+fn not_registered(ctx: &Context) -> Response<Body> {
+    let name = match ctx.kind() {
+        CallKind::Initialize => "initializer",
+        CallKind::PreFreeze => "pre-freeze",
+        _ => "pre-stop",
+    };
+    let message = format!("fc: no {name} hook is registered; answered 200 with an empty body");
+    logging::runtime_line(log::Level::Info, Some(ctx.request_id()), &message);
+    answer::success(Answer::Payload(Payload::empty()))
+}
+
+/// Removes FC 2.0's default-domain prefix (`x-fc-base-path`, such as
+/// `/2016-08-15/proxy/<service>/<function>`) from the path, so that one router serves both
+/// the default domain and a custom domain.
+fn strip_base_path(parts: &mut http::request::Parts) {
+    let Some(base) = parts.headers.get("x-fc-base-path").and_then(|v| v.to_str().ok()) else { return };
+    let base = base.trim_end_matches('/');
+    if base.is_empty() {
+        return;
+    }
+    let path = parts.uri.path();
+    let rest = match path.strip_prefix(base) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return,
+    };
+    let stripped = match parts.uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    if let Ok(uri) = stripped.parse() {
+        parts.uri = uri;
+    }
+}
+
+/// The answer to a request, as hyper awaits it.
+pub(crate) enum Reply {
+    /// A request that is not a call, answered at once.
+    Ready(Option<Response<Body>>),
+    /// A call.
+    Call(Detachable<Response<Body>>),
+}
+
+impl Future for Reply {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Reply::Ready(response) => match response.take() {
+                Some(response) => Poll::Ready(Ok(response)),
+                None => Poll::Pending,
+            },
+            Reply::Call(call) => Pin::new(call).poll(cx).map(Ok),
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! HTTP functions: the caller's request, forwarded by the platform with
+//! `x-fc-control-path: /http-invoke`, served by any tower `Service` of `http` types (an
+//! axum `Router`, say, or the service the attribute makes of an HTTP handler): the
+//! request's streamed [`Body`], what a function may answer ([`IntoHttpResponse`]), and
+//! the service with its type erased.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode};
+use http_body::{Body as HttpBody, Frame, SizeHint};
+use http_body_util::BodyExt;
+use http_body_util::combinators::UnsyncBoxBody;
+use tower_service::Service;
+
+use crate::context::Context;
+use crate::error::{FunctionError, IntoFunctionError};
+pub use crate::service::BoxError;
+use crate::user_code::{self, BoxFuture};
+
+/// The body of an HTTP function's request: streamed from the caller as it arrives, or
+/// held whole (built from an HTTP-trigger event, or by a test).
+pub struct Body {
+    inner: Inner,
+}
+
+enum Inner {
+    Incoming(hyper::body::Incoming),
+    Full(Option<Bytes>),
+}
+
+impl Body {
+    /// An empty body.
+    pub fn empty() -> Self {
+        Body { inner: Inner::Full(None) }
+    }
+
+    pub(crate) fn incoming(incoming: hyper::body::Incoming) -> Self {
+        Body { inner: Inner::Incoming(incoming) }
+    }
+
+    /// Reads the whole body.
+    pub async fn to_bytes(self) -> Result<Bytes, BodyError> {
+        Ok(self.collect().await.map_err(BodyError)?.to_bytes())
+    }
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.inner {
+            Inner::Incoming(_) => f.write_str("Body(streaming)"),
+            Inner::Full(bytes) => write!(f, "Body({} bytes)", bytes.as_ref().map_or(0, Bytes::len)),
+        }
+    }
+}
+
+impl From<Bytes> for Body {
+    fn from(bytes: Bytes) -> Self {
+        Body { inner: Inner::Full((!bytes.is_empty()).then_some(bytes)) }
+    }
+}
+
+impl From<Vec<u8>> for Body {
+    fn from(bytes: Vec<u8>) -> Self {
+        Bytes::from(bytes).into()
+    }
+}
+
+impl From<String> for Body {
+    fn from(text: String) -> Self {
+        Bytes::from(text).into()
+    }
+}
+
+impl From<&'static str> for Body {
+    fn from(text: &'static str) -> Self {
+        Bytes::from_static(text.as_bytes()).into()
+    }
+}
+
+impl HttpBody for Body {
+    type Data = Bytes;
+    type Error = BoxError;
+
+    fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
+        match &mut self.get_mut().inner {
+            Inner::Incoming(incoming) => Pin::new(incoming).poll_frame(cx).map_err(Into::into),
+            Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match &self.inner {
+            Inner::Incoming(incoming) => incoming.is_end_stream(),
+            Inner::Full(bytes) => bytes.is_none(),
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match &self.inner {
+            Inner::Incoming(incoming) => incoming.size_hint(),
+            Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
+        }
+    }
+}
+
+/// A request body that could not be read (the caller went away, say).
+#[derive(Debug)]
+pub struct BodyError(BoxError);
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cannot read the request body: {}", self.0)
+    }
+}
+
+impl std::error::Error for BodyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.0)
+    }
+}
+
+/// The body of an HTTP function's answer, streamed to the caller.
+pub type ResponseBody = UnsyncBoxBody<Bytes, BoxError>;
+
+/// What an HTTP handler returns: an `http::Response` with any body of `Bytes`, or a
+/// `String`, `&'static str`, `Vec<u8>`, `Bytes` (200 with that body), a `StatusCode`
+/// (an empty body), `()` (an empty 200), or a `(StatusCode, body)` pair.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot answer an HTTP request with `{Self}`",
+    label = "not convertible into an HTTP response",
+    note = "return `http::Response<B>` with a body of `Bytes`, or `String`, `Vec<u8>`, `fc::Bytes`, `http::StatusCode`, `(StatusCode, body)` or `()`"
+)]
+pub trait IntoHttpResponse {
+    /// The response.
+    fn into_http_response(self) -> Response<ResponseBody>;
+}
+
+impl<B> IntoHttpResponse for Response<B>
+where
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn into_http_response(self) -> Response<ResponseBody> {
+        self.map(|body| UnsyncBoxBody::new(body.map_err(Into::into)))
+    }
+}
+
+fn full(bytes: Bytes) -> ResponseBody {
+    UnsyncBoxBody::new(http_body_util::Full::new(bytes).map_err(|never: Infallible| match never {}))
+}
+
+macro_rules! body_response {
+    ($($ty:ty),*) => {$(
+        impl IntoHttpResponse for $ty {
+            fn into_http_response(self) -> Response<ResponseBody> {
+                Response::new(full(Bytes::from(self)))
+            }
+        }
+    )*};
+}
+body_response!(String, &'static str, Vec<u8>, Bytes);
+
+impl IntoHttpResponse for () {
+    fn into_http_response(self) -> Response<ResponseBody> {
+        Response::new(full(Bytes::new()))
+    }
+}
+
+impl IntoHttpResponse for StatusCode {
+    fn into_http_response(self) -> Response<ResponseBody> {
+        let mut response = ().into_http_response();
+        *response.status_mut() = self;
+        response
+    }
+}
+
+impl<T: IntoHttpResponse> IntoHttpResponse for (StatusCode, T) {
+    fn into_http_response(self) -> Response<ResponseBody> {
+        let mut response = self.1.into_http_response();
+        *response.status_mut() = self.0;
+        response
+    }
+}
+
+/// An HTTP function with its type erased, as the runtime stores it. Not a public API.
+#[doc(hidden)]
+pub type HttpHandler = Arc<dyn Fn(Request<Body>) -> BoxFuture<HttpOutcome> + Send + Sync>;
+
+/// What an HTTP function's call produced. Not a public API.
+#[doc(hidden)]
+pub type HttpOutcome = Result<Response<ResponseBody>, FunctionError>;
+
+/// A tower service that can be the HTTP function: any `Service<http::Request<fc::Body>>`
+/// answering an `http::Response` with a body of `Bytes` — an axum `Router` among them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot serve HTTP functions",
+    note = "an HTTP function is a `tower::Service<http::Request<fc::Body>>` that answers `http::Response<B>`, `B: http_body::Body<Data = Bytes>`, such as an axum `Router`"
+)]
+pub trait HttpService {
+    #[doc(hidden)]
+    fn into_http_handler(self) -> HttpHandler;
+}
+
+impl<S, B> HttpService for S
+where
+    S: Service<Request<Body>, Response = Response<B>> + Clone + Send + Sync + 'static,
+    S::Future: Send + 'static,
+    S::Error: Into<BoxError>,
+    B: HttpBody<Data = Bytes> + Send + 'static,
+    B::Error: Into<BoxError>,
+{
+    fn into_http_handler(self) -> HttpHandler {
+        Arc::new(move |request| {
+            let mut service = self.clone();
+            Box::pin(async move {
+                std::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(service_error)?;
+                let response = service.call(request).await.map_err(service_error)?;
+                Ok(response.into_http_response())
+            })
+        })
+    }
+}
+
+fn service_error(error: impl Into<BoxError>) -> FunctionError {
+    error.into().into_function_error().with_status(500)
+}
+
+/// An HTTP handler the attribute made a service of: `async` (polled on the workers) or
+/// sync (run on the blocking pool). Not a public API.
+#[doc(hidden)]
+#[derive(Clone, Copy)]
+pub enum HttpFn {
+    /// An async handler's glue.
+    Async(fn(Context, Request<Body>) -> BoxFuture<HttpOutcome>),
+    /// A sync handler's glue.
+    Sync(fn(Context, Request<Body>) -> HttpOutcome),
+}
+
+impl Service<Request<Body>> for HttpFn {
+    type Response = Response<ResponseBody>;
+    type Error = FunctionError;
+    type Future = BoxFuture<HttpOutcome>;
+
+    fn poll_ready(&mut self, _: &mut TaskContext<'_>) -> Poll<Result<(), FunctionError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let ctx = request.extensions().get::<Context>().cloned().unwrap_or_default();
+        match *self {
+            HttpFn::Async(f) => f(ctx, request),
+            HttpFn::Sync(f) => user_code::run_blocking(ctx, move |ctx| f(ctx, request)),
+        }
+    }
+}

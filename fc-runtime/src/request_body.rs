@@ -1,0 +1,80 @@
+//! The request body of an event call: read whole within the limit, refused as soon as it
+//! is known to be larger; and the body of a request that does not use it, read and
+//! dropped so that the caller gets its answer and the connection stays usable.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt;
+use hyper::body::{Body as _, Incoming};
+
+use crate::error::FunctionError;
+
+/// How much of an unused body is read and dropped before the connection is closed.
+const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
+/// How long an unused body is read and dropped before the connection is closed.
+const DISCARD_TIME: Duration = Duration::from_secs(30);
+
+/// Reads a request body of at most `limit` bytes, refusing a larger one as soon as it is
+/// known to be larger (from `Content-Length`, which hyper has checked, or while reading).
+pub(crate) async fn read(mut body: Incoming, limit: usize) -> Result<Bytes, FunctionError> {
+    let content_length = body.size_hint().exact();
+    let too_large = || {
+        FunctionError::new("PayloadTooLarge", format!("the request body is larger than the limit of {limit} bytes"))
+            .with_status(413)
+    };
+    if content_length.is_some_and(|len| len > limit as u64) {
+        discard(body);
+        return Err(too_large());
+    }
+    // A body that comes in one frame (the usual case) is used as it is: no copy.
+    let mut first: Option<Bytes> = None;
+    let mut collected = bytes::BytesMut::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            FunctionError::new("BadRequest", format!("cannot read the request body: {e}")).with_status(400)
+        })?;
+        let Ok(data) = frame.into_data() else { continue };
+        if data.is_empty() {
+            continue;
+        }
+        seen += data.len();
+        if seen > limit {
+            discard(body);
+            return Err(too_large());
+        }
+        if let Some(earlier) = first.take() {
+            collected.reserve(content_length.map_or(seen, |len| len as usize).max(seen));
+            collected.extend_from_slice(&earlier);
+        }
+        if collected.is_empty() {
+            first = Some(data);
+        } else {
+            collected.extend_from_slice(&data);
+        }
+    }
+    Ok(first.unwrap_or_else(|| collected.freeze()))
+}
+
+/// Reads and drops the rest of a body that is not used (at most [`DISCARD_LIMIT`] bytes,
+/// for at most [`DISCARD_TIME`]) while the answer goes out, so that a client still
+/// sending it reads the answer instead of a reset connection, and the connection stays
+/// open for the next call.
+pub(crate) fn discard(mut body: Incoming) {
+    if body.is_end_stream() {
+        return;
+    }
+    tokio::spawn(async move {
+        let drain = async {
+            let mut seen = 0usize;
+            while let Some(Ok(frame)) = body.frame().await {
+                seen += frame.data_ref().map_or(0, Bytes::len);
+                if seen > DISCARD_LIMIT {
+                    break;
+                }
+            }
+        };
+        let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
+    });
+}

@@ -1,0 +1,126 @@
+//! The calls under way: each runs to its end even when its caller goes away, and a
+//! graceful shutdown waits for them. Also the count-and-wait that connections use.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::task::{Context as TaskContext, Poll};
+
+use tokio::sync::Notify;
+
+/// The calls under way, which a graceful shutdown waits for: a call keeps running when
+/// its caller goes away, and the process must not exit under it.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    running: Count,
+}
+
+/// How many things are under way (calls, connections), and a wait for none to be.
+#[derive(Default)]
+pub(crate) struct Count {
+    value: AtomicUsize,
+    zero: Notify,
+}
+
+impl Count {
+    pub(crate) fn enter(&self) {
+        self.value.fetch_add(1, Ordering::SeqCst);
+    }
+
+    pub(crate) fn leave(&self) {
+        if self.value.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.zero.notify_waiters();
+        }
+    }
+
+    /// Completes once the count is zero.
+    pub(crate) async fn wait_zero(&self) {
+        loop {
+            let notified = self.zero.notified();
+            if self.value.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Tasks {
+    /// Runs `future` as a task of its own, counted until it ends.
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> tokio::task::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let done = self.enter();
+        tokio::spawn(async move {
+            let _done = done;
+            future.await
+        })
+    }
+
+    /// Runs `future` in the caller's task, counted until it ends; if the caller drops it
+    /// before the end (its connection closed), the rest runs as a task of its own. So a
+    /// call is never cancelled half-way, and costs no task of its own while its caller
+    /// waits for it.
+    pub(crate) fn run<F>(self: &Arc<Self>, future: F) -> Detachable<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        Detachable { future: Some(Box::pin(future)), done: Some(self.enter()) }
+    }
+
+    fn enter(self: &Arc<Self>) -> Done {
+        self.running.enter();
+        Done(Arc::clone(self))
+    }
+
+    /// Completes once no call is under way.
+    pub(crate) async fn wait_idle(&self) {
+        self.running.wait_zero().await;
+    }
+}
+
+/// A call run by [`Tasks::run`]: one box for the call's future, polled in place.
+pub(crate) struct Detachable<T: Send + 'static> {
+    future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
+    /// Counts the call out when it ends (here, or in the task it was detached to).
+    done: Option<Done>,
+}
+
+impl<T: Send + 'static> Future for Detachable<T> {
+    type Output = T;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
+        let Some(future) = self.future.as_mut() else { return Poll::Pending };
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        self.future = None;
+        self.done = None;
+        Poll::Ready(output)
+    }
+}
+
+impl<T: Send + 'static> Drop for Detachable<T> {
+    fn drop(&mut self) {
+        if let Some(rest) = self.future.take()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
+        {
+            let done = self.done.take();
+            runtime.spawn(async move {
+                let _done = done;
+                let _ = rest.await;
+            });
+        }
+    }
+}
+
+/// Counts a task out when it ends, however it ends.
+struct Done(Arc<Tasks>);
+
+impl Drop for Done {
+    fn drop(&mut self) {
+        self.0.running.leave();
+    }
+}

@@ -1,0 +1,110 @@
+//! Running user code: a handler's or hook's future, or sync code on the blocking pool, with
+//! the call's context current while it runs and its panics turned into a
+//! [`FunctionError`] (through `panic`).
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
+
+use crate::context::{self, Context};
+use crate::error::FunctionError;
+use crate::panic::{self, PANIC_ERROR_TYPE};
+
+/// A boxed, sendable future: what handlers and services return.
+pub type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Runs `f` as user code of the call `ctx`: the context is current, and a panic becomes a
+/// [`FunctionError`].
+pub(crate) fn run_sync<R>(ctx: &Context, f: impl FnOnce() -> R) -> Result<R, FunctionError> {
+    let _current = context::enter(ctx);
+    panic::catch(f)
+}
+
+/// Runs sync user code `f` on the blocking thread pool, as code of the call `ctx` (its
+/// panics become a [`FunctionError`]), so that it never stalls the async workers.
+pub(crate) fn run_blocking<T: Send + 'static>(
+    ctx: Context,
+    f: impl FnOnce(Context) -> Result<T, FunctionError> + Send + 'static,
+) -> BoxFuture<Result<T, FunctionError>> {
+    let task = tokio::task::spawn_blocking(move || {
+        let call_ctx = ctx.clone();
+        run_sync(&ctx, move || f(call_ctx))
+    });
+    Box::pin(async move {
+        match task.await {
+            Ok(result) => result.and_then(|outcome| outcome),
+            Err(error) => Err(FunctionError::new("Cancelled", format!("the blocking task did not finish: {error}"))),
+        }
+    })
+}
+
+/// A call that runs as user code: the call's context is current while it is polled, and a
+/// panic in it — in starting it too — completes it with a [`FunctionError`].
+pub(crate) struct Guarded<T, S> {
+    state: State<T, S>,
+    ctx: Context,
+}
+
+enum State<T, S> {
+    Start(S),
+    Running(BoxFuture<Result<T, FunctionError>>),
+    Done,
+}
+
+impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {
+    /// The call `start` makes when first polled, as code of the call `ctx`.
+    pub(crate) fn start(ctx: Context, start: S) -> Self {
+        Guarded { state: State::Start(start), ctx }
+    }
+}
+
+impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for Guarded<T, S> {
+    type Output = Result<T, FunctionError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let state = &mut this.state;
+        let result = run_sync(&this.ctx, || {
+            if matches!(state, State::Start(..))
+                && let State::Start(start) = std::mem::replace(state, State::Done)
+            {
+                *state = State::Running(start());
+            }
+            match state {
+                State::Running(future) => future.as_mut().poll(cx),
+                _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
+            }
+        });
+        match result {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(outcome)) => {
+                this.state = State::Done;
+                Poll::Ready(outcome)
+            }
+            Err(error) => {
+                // Drop the panicked future as user code too: its destructors may panic.
+                let state = std::mem::replace(&mut this.state, State::Done);
+                let _ = run_sync(&this.ctx, move || drop(state));
+                Poll::Ready(Err(error))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sync_code_sees_its_context_and_panics_are_reported() {
+        panic::install_hook();
+        let mut headers = http::HeaderMap::new();
+        headers.insert("x-fc-request-id", http::HeaderValue::from_static("r-7"));
+        let ctx = Context::from_headers(headers);
+        let id = run_sync(&ctx, || Context::current().map(|c| c.request_id().to_owned())).unwrap();
+        assert_eq!(id.as_deref(), Some("r-7"));
+        let error = run_sync(&ctx, || panic!("boom")).unwrap_err();
+        assert_eq!((error.error_type(), error.message()), (PANIC_ERROR_TYPE, "boom"));
+        assert!(Context::current().is_none());
+    }
+}
