@@ -9,13 +9,66 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderValue};
 
-/// A header name made at compile time.
-macro_rules! name {
-    ($name:literal) => {
-        const { HeaderName::from_static($name) }
+/// The `x-fc-*` headers the accessors read: each has a place in the [`Index`] that the
+/// first accessor call fills in one pass over the headers.
+macro_rules! fields {
+    ($($field:ident = $name:literal,)*) => {
+        /// A header an accessor reads.
+        #[derive(Clone, Copy)]
+        enum Field {
+            $($field,)*
+        }
+
+        const FIELDS: usize = [$(Field::$field),*].len();
+
+        impl Index {
+            /// The first value of each field's header, found in one pass.
+            fn build(headers: &HeaderMap) -> Self {
+                let mut index = Index::default();
+                for (name, value) in headers {
+                    let field = match name.as_str() {
+                        $($name => Field::$field,)*
+                        _ => continue,
+                    };
+                    index.values[field as usize].get_or_insert_with(|| value.clone());
+                }
+                index
+            }
+        }
     };
+}
+
+fields! {
+    AccessKeyId = "x-fc-access-key-id",
+    AccessKeySecret = "x-fc-access-key-secret",
+    SecurityToken = "x-fc-security-token",
+    FunctionName = "x-fc-function-name",
+    FunctionHandler = "x-fc-function-handler",
+    FunctionMemory = "x-fc-function-memory",
+    FunctionTimeout = "x-fc-function-timeout",
+    Initializer = "x-fc-function-initializer",
+    InitializationTimeout = "x-fc-initialization-timeout",
+    PreFreezeHandler = "x-fc-instance-lifecycle-pre-freeze-handler",
+    PreStopHandler = "x-fc-instance-lifecycle-pre-stop-handler",
+    ServiceName = "x-fc-service-name",
+    LogProject = "x-fc-service-logproject",
+    LogStore = "x-fc-service-logstore",
+    Qualifier = "x-fc-qualifier",
+    VersionId = "x-fc-version-id",
+    Region = "x-fc-region",
+    AccountId = "x-fc-account-id",
+    RetryCount = "x-fc-retry-count",
+    SpanContext = "x-fc-tracing-opentracing-span-context",
+    Baggage = "x-fc-tracing-opentracing-span-baggages",
+    JaegerEndpoint = "x-fc-tracing-jaeger-endpoint",
+}
+
+/// The values of the headers the accessors read.
+#[derive(Default)]
+struct Index {
+    values: [Option<HeaderValue>; FIELDS],
 }
 
 /// Which protocol request a [`Context`] belongs to.
@@ -78,6 +131,9 @@ struct Inner {
     request_id: Option<HeaderValue>,
     received: Instant,
     kind: CallKind,
+    /// Built by the first accessor that reads a header: a call that reads none pays
+    /// nothing for it.
+    index: OnceLock<Index>,
     baggage: OnceLock<HashMap<String, String>>,
 }
 
@@ -203,7 +259,16 @@ impl Context {
         kind: CallKind,
         received: Instant,
     ) -> Self {
-        Context { inner: Arc::new(Inner { headers, request_id, received, kind, baggage: OnceLock::new() }) }
+        Context {
+            inner: Arc::new(Inner {
+                headers,
+                request_id,
+                received,
+                kind,
+                index: OnceLock::new(),
+                baggage: OnceLock::new(),
+            }),
+        }
     }
 
     /// This call's context, as seen by a call of another kind (the initializer that an
@@ -226,13 +291,14 @@ impl Context {
         utf8(self.inner.headers.get(name)?)
     }
 
-    /// A header by a name made at compile time (see [`name!`]): no parsing at run time.
-    fn known(&self, name: HeaderName) -> Option<&str> {
-        utf8(self.inner.headers.get(name)?)
+    /// The value of a field's header, from the index.
+    fn known(&self, field: Field) -> Option<&str> {
+        let index = self.inner.index.get_or_init(|| Index::build(&self.inner.headers));
+        utf8(index.values[field as usize].as_ref()?)
     }
 
-    fn known_or<'a>(&'a self, name: HeaderName, fallback: &'a Option<String>) -> Option<&'a str> {
-        self.known(name).or(fallback.as_deref())
+    fn known_or<'a>(&'a self, field: Field, fallback: &'a Option<String>) -> Option<&'a str> {
+        self.known(field).or(fallback.as_deref())
     }
 
     /// All request headers, as received (credentials included: do not log them).
@@ -256,93 +322,93 @@ impl Context {
     /// environment variables).
     pub fn credentials(&self) -> Credentials {
         let env = environment();
-        let get = |name: HeaderName, fallback: &Option<String>| self.known_or(name, fallback).map(str::to_owned);
+        let get = |field: Field, fallback: &Option<String>| self.known_or(field, fallback).map(str::to_owned);
         Credentials {
-            access_key_id: get(name!("x-fc-access-key-id"), &env.access_key_id),
-            access_key_secret: get(name!("x-fc-access-key-secret"), &env.access_key_secret),
-            security_token: get(name!("x-fc-security-token"), &env.security_token),
+            access_key_id: get(Field::AccessKeyId, &env.access_key_id),
+            access_key_secret: get(Field::AccessKeySecret, &env.access_key_secret),
+            security_token: get(Field::SecurityToken, &env.security_token),
         }
     }
 
     /// `x-fc-function-name`, else `FC_FUNCTION_NAME`.
     pub fn function_name(&self) -> Option<&str> {
-        self.known_or(name!("x-fc-function-name"), &environment().function_name)
+        self.known_or(Field::FunctionName, &environment().function_name)
     }
 
     /// `x-fc-function-handler`, else `FC_FUNCTION_HANDLER`.
     pub fn function_handler(&self) -> Option<&str> {
-        self.known_or(name!("x-fc-function-handler"), &environment().function_handler)
+        self.known_or(Field::FunctionHandler, &environment().function_handler)
     }
 
     /// The function's memory in MB: `x-fc-function-memory`, else `FC_FUNCTION_MEMORY_SIZE`.
     pub fn function_memory_mb(&self) -> Option<u32> {
-        parse_u32(self.known(name!("x-fc-function-memory")))
+        parse_u32(self.known(Field::FunctionMemory))
             .or_else(|| parse_u32(environment().function_memory.as_deref()))
     }
 
     /// The function's timeout: `x-fc-function-timeout` (seconds).
     pub fn function_timeout(&self) -> Option<Duration> {
-        parse_seconds(self.known(name!("x-fc-function-timeout")))
+        parse_seconds(self.known(Field::FunctionTimeout))
     }
 
     /// The initializer's name: `x-fc-function-initializer`.
     pub fn initializer(&self) -> Option<&str> {
-        self.known(name!("x-fc-function-initializer"))
+        self.known(Field::Initializer)
     }
 
     /// The initializer's timeout: `x-fc-initialization-timeout` (seconds).
     pub fn initialization_timeout(&self) -> Option<Duration> {
-        parse_seconds(self.known(name!("x-fc-initialization-timeout")))
+        parse_seconds(self.known(Field::InitializationTimeout))
     }
 
     /// The pre-freeze hook's name: `x-fc-instance-lifecycle-pre-freeze-handler`.
     pub fn pre_freeze_handler(&self) -> Option<&str> {
-        self.known(name!("x-fc-instance-lifecycle-pre-freeze-handler"))
+        self.known(Field::PreFreezeHandler)
     }
 
     /// The pre-stop hook's name: `x-fc-instance-lifecycle-pre-stop-handler`.
     pub fn pre_stop_handler(&self) -> Option<&str> {
-        self.known(name!("x-fc-instance-lifecycle-pre-stop-handler"))
+        self.known(Field::PreStopHandler)
     }
 
     /// `x-fc-service-name`.
     pub fn service_name(&self) -> Option<&str> {
-        self.known(name!("x-fc-service-name"))
+        self.known(Field::ServiceName)
     }
 
     /// The service's log project: `x-fc-service-logproject`.
     pub fn log_project(&self) -> Option<&str> {
-        self.known(name!("x-fc-service-logproject"))
+        self.known(Field::LogProject)
     }
 
     /// The service's log store: `x-fc-service-logstore`.
     pub fn log_store(&self) -> Option<&str> {
-        self.known(name!("x-fc-service-logstore"))
+        self.known(Field::LogStore)
     }
 
     /// The alias or version called: `x-fc-qualifier`.
     pub fn qualifier(&self) -> Option<&str> {
-        self.known(name!("x-fc-qualifier"))
+        self.known(Field::Qualifier)
     }
 
     /// `x-fc-version-id`.
     pub fn version_id(&self) -> Option<&str> {
-        self.known(name!("x-fc-version-id"))
+        self.known(Field::VersionId)
     }
 
     /// `x-fc-region`, else `FC_REGION`.
     pub fn region(&self) -> Option<&str> {
-        self.known_or(name!("x-fc-region"), &environment().region)
+        self.known_or(Field::Region, &environment().region)
     }
 
     /// `x-fc-account-id`, else `FC_ACCOUNT_ID`.
     pub fn account_id(&self) -> Option<&str> {
-        self.known_or(name!("x-fc-account-id"), &environment().account_id)
+        self.known_or(Field::AccountId, &environment().account_id)
     }
 
     /// How many times the platform has retried this call: `x-fc-retry-count`.
     pub fn retry_count(&self) -> Option<u32> {
-        parse_u32(self.known(name!("x-fc-retry-count")))
+        parse_u32(self.known(Field::RetryCount))
     }
 
     /// The instance's id: `FC_INSTANCE_ID`.
@@ -357,7 +423,7 @@ impl Context {
 
     /// The OpenTracing span context: `x-fc-tracing-opentracing-span-context`.
     pub fn span_context(&self) -> Option<&str> {
-        self.known(name!("x-fc-tracing-opentracing-span-context"))
+        self.known(Field::SpanContext)
     }
 
     /// The OpenTracing baggage: `x-fc-tracing-opentracing-span-baggages`, a base64-encoded
@@ -365,13 +431,13 @@ impl Context {
     /// strings are given as their JSON text.
     pub fn baggage(&self) -> &HashMap<String, String> {
         self.inner.baggage.get_or_init(|| {
-            self.known(name!("x-fc-tracing-opentracing-span-baggages")).and_then(decode_baggage).unwrap_or_default()
+            self.known(Field::Baggage).and_then(decode_baggage).unwrap_or_default()
         })
     }
 
     /// The Jaeger endpoint: `x-fc-tracing-jaeger-endpoint`.
     pub fn jaeger_endpoint(&self) -> Option<&str> {
-        self.known(name!("x-fc-tracing-jaeger-endpoint"))
+        self.known(Field::JaegerEndpoint)
     }
 
     /// The time by which this call must finish: when the request arrived plus the
