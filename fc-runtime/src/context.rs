@@ -21,22 +21,8 @@ macro_rules! fields {
             $($field,)*
         }
 
-        const FIELDS: usize = [$(Field::$field),*].len();
-
-        impl Index {
-            /// The first value of each field's header, found in one pass.
-            fn build(headers: &HeaderMap) -> Self {
-                let mut index = Index::default();
-                for (name, value) in headers {
-                    let field = match name.as_str() {
-                        $($name => Field::$field,)*
-                        _ => continue,
-                    };
-                    index.values[field as usize].get_or_insert_with(|| value.clone());
-                }
-                index
-            }
-        }
+        /// The headers' names, by [`Field`].
+        const NAMES: &[&str] = &[$($name),*];
     };
 }
 
@@ -65,10 +51,93 @@ fields! {
     JaegerEndpoint = "x-fc-tracing-jaeger-endpoint",
 }
 
-/// The values of the headers the accessors read.
-#[derive(Default)]
+const FIELDS: usize = NAMES.len();
+
+/// A hash of a header name that tells the fields' names apart: the slot of a name's only
+/// candidate field in [`SLOTS`].
+const fn slot(name: &[u8]) -> usize {
+    let len = name.len();
+    if len < 6 {
+        return 0;
+    }
+    (len * 40 + name[5] as usize + name[len - 3] as usize) % 64
+}
+
+/// Each slot's field (its index in [`NAMES`]), or `u8::MAX`. Built at compile time, which
+/// fails if two names share a slot.
+const SLOTS: [u8; 64] = {
+    let mut slots = [u8::MAX; 64];
+    let mut field = 0;
+    while field < FIELDS {
+        let at = slot(NAMES[field].as_bytes());
+        assert!(slots[at] == u8::MAX, "two fields' names share a slot: change `slot`");
+        slots[at] = field as u8;
+        field += 1;
+    }
+    slots
+};
+
+/// The field whose header is named `name`, if any.
+fn field_of(name: &str) -> Option<usize> {
+    let field = SLOTS[slot(name.as_bytes())] as usize;
+    (field < FIELDS && NAMES[field] == name).then_some(field)
+}
+
+/// The values of the headers the accessors read (the first of each), validated as UTF-8
+/// once, one after another in one string.
 struct Index {
-    values: [Option<HeaderValue>; FIELDS],
+    text: String,
+    /// Each field's value in `text`, or [`ABSENT`].
+    spans: [(u32, u32); FIELDS],
+}
+
+const ABSENT: (u32, u32) = (u32::MAX, u32::MAX);
+
+impl Index {
+    fn build(headers: &HeaderMap) -> Self {
+        let mut spans = [ABSENT; FIELDS];
+        let mut bytes: Vec<u8> = Vec::new();
+        for (name, value) in headers {
+            let Some(field) = field_of(name.as_str()) else { continue };
+            if spans[field] != ABSENT {
+                continue;
+            }
+            if bytes.is_empty() {
+                bytes.reserve(512);
+            }
+            let start = bytes.len() as u32;
+            bytes.extend_from_slice(value.as_bytes());
+            spans[field] = (start, bytes.len() as u32);
+        }
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            // Some value is not UTF-8: it reads as missing, the others as they are.
+            Err(error) => {
+                let bytes = error.into_bytes();
+                let mut text = String::with_capacity(bytes.len());
+                for span in &mut spans {
+                    if *span == ABSENT {
+                        continue;
+                    }
+                    *span = match std::str::from_utf8(&bytes[span.0 as usize..span.1 as usize]) {
+                        Ok(value) => {
+                            let start = text.len() as u32;
+                            text.push_str(value);
+                            (start, text.len() as u32)
+                        }
+                        Err(_) => ABSENT,
+                    };
+                }
+                text
+            }
+        };
+        Index { text, spans }
+    }
+
+    fn get(&self, field: Field) -> Option<&str> {
+        let (start, end) = self.spans[field as usize];
+        if start == u32::MAX { None } else { self.text.get(start as usize..end as usize) }
+    }
 }
 
 /// Which protocol request a [`Context`] belongs to.
@@ -133,7 +202,7 @@ struct Inner {
     kind: CallKind,
     /// Built by the first accessor that reads a header: a call that reads none pays
     /// nothing for it.
-    index: OnceLock<Index>,
+    index: OnceLock<Box<Index>>,
     baggage: OnceLock<HashMap<String, String>>,
 }
 
@@ -236,7 +305,12 @@ fn parse_u32(value: Option<&str>) -> Option<u32> {
 }
 
 fn parse_seconds(value: Option<&str>) -> Option<Duration> {
-    let secs: f64 = value?.trim().parse().ok()?;
+    let value = value?.trim();
+    // Whole seconds, as the platform sends them: no float parsing.
+    if let Ok(secs) = value.parse::<u64>() {
+        return (secs > 0 && secs < 1_000_000_000).then(|| Duration::from_secs(secs));
+    }
+    let secs: f64 = value.parse().ok()?;
     if secs.is_finite() && secs > 0.0 && secs < 1e9 { Some(Duration::from_secs_f64(secs)) } else { None }
 }
 
@@ -293,8 +367,7 @@ impl Context {
 
     /// The value of a field's header, from the index.
     fn known(&self, field: Field) -> Option<&str> {
-        let index = self.inner.index.get_or_init(|| Index::build(&self.inner.headers));
-        utf8(index.values[field as usize].as_ref()?)
+        self.inner.index.get_or_init(|| Box::new(Index::build(&self.inner.headers))).get(field)
     }
 
     fn known_or<'a>(&'a self, field: Field, fallback: &'a Option<String>) -> Option<&'a str> {
@@ -321,13 +394,7 @@ impl Context {
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN`
     /// environment variables).
     pub fn credentials(&self) -> Credentials {
-        let env = environment();
-        let get = |field: Field, fallback: &Option<String>| self.known_or(field, fallback).map(str::to_owned);
-        Credentials {
-            access_key_id: get(Field::AccessKeyId, &env.access_key_id),
-            access_key_secret: get(Field::AccessKeySecret, &env.access_key_secret),
-            security_token: get(Field::SecurityToken, &env.security_token),
-        }
+        Credentials { ctx: Some(self.clone()) }
     }
 
     /// `x-fc-function-name`, else `FC_FUNCTION_NAME`.
@@ -342,8 +409,7 @@ impl Context {
 
     /// The function's memory in MB: `x-fc-function-memory`, else `FC_FUNCTION_MEMORY_SIZE`.
     pub fn function_memory_mb(&self) -> Option<u32> {
-        parse_u32(self.known(Field::FunctionMemory))
-            .or_else(|| parse_u32(environment().function_memory.as_deref()))
+        parse_u32(self.known(Field::FunctionMemory)).or_else(|| parse_u32(environment().function_memory.as_deref()))
     }
 
     /// The function's timeout: `x-fc-function-timeout` (seconds).
@@ -430,9 +496,7 @@ impl Context {
     /// JSON object. Empty when the header is missing or malformed; values that are not
     /// strings are given as their JSON text.
     pub fn baggage(&self) -> &HashMap<String, String> {
-        self.inner.baggage.get_or_init(|| {
-            self.known(Field::Baggage).and_then(decode_baggage).unwrap_or_default()
-        })
+        self.inner.baggage.get_or_init(|| self.known(Field::Baggage).and_then(decode_baggage).unwrap_or_default())
     }
 
     /// The Jaeger endpoint: `x-fc-tracing-jaeger-endpoint`.
@@ -464,20 +528,89 @@ impl Default for Context {
 }
 
 fn decode_baggage(value: &str) -> Option<HashMap<String, String>> {
+    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
     let value = value.trim();
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(value)
-        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(value.trim_end_matches('=')))
-        .ok()?;
-    let map: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).ok()?;
-    Some(
-        map.into_iter()
-            .map(|(k, v)| match v {
-                serde_json::Value::String(s) => (k, s),
-                other => (k, other.to_string()),
-            })
-            .collect(),
-    )
+    // Baggage is small: decode it on the stack when it fits.
+    let mut small = [0u8; 256];
+    let large;
+    let bytes: &[u8] = match STANDARD.decode_slice(value, &mut small) {
+        Ok(len) => &small[..len],
+        Err(_) => {
+            large = STANDARD.decode(value).or_else(|_| STANDARD_NO_PAD.decode(value.trim_end_matches('='))).ok()?;
+            &large
+        }
+    };
+    serde_json::from_slice::<BaggageMap>(bytes).ok().map(|map| map.0)
+}
+
+/// A baggage object, each value a string or else its JSON text.
+struct BaggageMap(HashMap<String, String>);
+
+/// A baggage value: a string, or the JSON text of any other value.
+struct BaggageValue(String);
+
+impl<'de> serde::Deserialize<'de> for BaggageMap {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BaggageMap;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<BaggageMap, A::Error> {
+                let mut map = HashMap::with_capacity(access.size_hint().unwrap_or(4).min(64));
+                while let Some((key, BaggageValue(value))) = access.next_entry::<String, BaggageValue>()? {
+                    map.insert(key, value);
+                }
+                Ok(BaggageMap(map))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for BaggageValue {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = BaggageValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON value")
+            }
+            fn visit_str<E>(self, value: &str) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(value.to_owned()))
+            }
+            fn visit_string<E>(self, value: String) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(value))
+            }
+            fn visit_bool<E>(self, value: bool) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(value.to_string()))
+            }
+            fn visit_i64<E>(self, value: i64) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(value.to_string()))
+            }
+            fn visit_u64<E>(self, value: u64) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(value.to_string()))
+            }
+            fn visit_f64<E>(self, value: f64) -> Result<BaggageValue, E> {
+                Ok(BaggageValue(serde_json::Value::from(value).to_string()))
+            }
+            fn visit_unit<E>(self) -> Result<BaggageValue, E> {
+                Ok(BaggageValue("null".to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<BaggageValue, A::Error> {
+                let value: serde_json::Value =
+                    serde::Deserialize::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))?;
+                Ok(BaggageValue(value.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<BaggageValue, A::Error> {
+                let value: serde_json::Value =
+                    serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(BaggageValue(value.to_string()))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
 }
 
 impl fmt::Debug for Context {
@@ -511,37 +644,52 @@ impl fmt::Debug for Context {
 
 /// The temporary credentials of the function's role. `Debug` shows the access key id and
 /// redacts the secret and the token.
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// It reads them from its call's context, which it shares (cloning it is cheap).
+#[derive(Clone, Default)]
 pub struct Credentials {
-    access_key_id: Option<String>,
-    access_key_secret: Option<String>,
-    security_token: Option<String>,
+    /// The call whose credentials these are; none for the default, empty credentials.
+    ctx: Option<Context>,
 }
 
 impl Credentials {
+    fn read(&self, field: Field, fallback: fn(&'static Environment) -> &'static Option<String>) -> Option<&str> {
+        self.ctx.as_ref()?.known_or(field, fallback(environment()))
+    }
+
     /// The access key id.
     pub fn access_key_id(&self) -> Option<&str> {
-        self.access_key_id.as_deref()
+        self.read(Field::AccessKeyId, |env| &env.access_key_id)
     }
 
     /// The access key secret. Never log it.
     pub fn access_key_secret(&self) -> Option<&str> {
-        self.access_key_secret.as_deref()
+        self.read(Field::AccessKeySecret, |env| &env.access_key_secret)
     }
 
     /// The security token. Never log it.
     pub fn security_token(&self) -> Option<&str> {
-        self.security_token.as_deref()
+        self.read(Field::SecurityToken, |env| &env.security_token)
     }
 }
 
+impl PartialEq for Credentials {
+    fn eq(&self, other: &Self) -> bool {
+        self.access_key_id() == other.access_key_id()
+            && self.access_key_secret() == other.access_key_secret()
+            && self.security_token() == other.security_token()
+    }
+}
+
+impl Eq for Credentials {}
+
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let redacted = |v: &Option<String>| v.as_ref().map(|_| "<redacted>");
+        let redacted = |v: Option<&str>| v.map(|_| "<redacted>");
         f.debug_struct("Credentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("access_key_secret", &redacted(&self.access_key_secret))
-            .field("security_token", &redacted(&self.security_token))
+            .field("access_key_id", &self.access_key_id())
+            .field("access_key_secret", &redacted(self.access_key_secret()))
+            .field("security_token", &redacted(self.security_token()))
             .finish()
     }
 }
@@ -576,6 +724,38 @@ mod tests {
         assert_eq!(c.baggage().get("b").map(String::as_str), Some("2"));
         let c = ctx(&[("x-fc-tracing-opentracing-span-baggages", "%%%not base64")]);
         assert!(c.baggage().is_empty());
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(r#"{"s":"x","n":null,"f":1.5,"t":true,"a":[1,"2"],"o":{"k":-3}}"#);
+        let c = ctx(&[("x-fc-tracing-opentracing-span-baggages", encoded.trim_end_matches('='))]);
+        let expected =
+            [("s", "x"), ("n", "null"), ("f", "1.5"), ("t", "true"), ("a", r#"[1,"2"]"#), ("o", r#"{"k":-3}"#)];
+        assert_eq!(c.baggage().len(), expected.len());
+        for (key, value) in expected {
+            assert_eq!(c.baggage().get(key).map(String::as_str), Some(value), "{key}");
+        }
+        let large = format!("{{\"k\":\"{}\"}}", "v".repeat(400));
+        let c = ctx(&[(
+            "x-fc-tracing-opentracing-span-baggages",
+            &base64::engine::general_purpose::STANDARD.encode(&large),
+        )]);
+        assert_eq!(c.baggage()["k"].len(), 400);
+    }
+
+    #[test]
+    fn every_field_is_found_and_other_headers_are_not() {
+        for (i, name) in NAMES.iter().enumerate() {
+            assert_eq!(field_of(name), Some(i), "{name}");
+        }
+        for other in ["", "x", "host", "x-fc-request-id", "x-fc-control-path", "x-fc-regiom", "content-length"] {
+            assert_eq!(field_of(other), None, "{other}");
+        }
+        let c = ctx(&[("x-fc-region", "r1"), ("x-fc-region", "r2"), ("x-fc-qualifier", "LATEST")]);
+        assert_eq!((c.region(), c.qualifier(), c.function_name()), (Some("r1"), Some("LATEST"), None));
+        let mut headers = HeaderMap::new();
+        headers.insert("x-fc-region", HeaderValue::from_bytes(b"\xff\xfe").unwrap());
+        headers.insert("x-fc-qualifier", HeaderValue::from_static("q"));
+        let c = Context::from_headers(headers);
+        assert_eq!((c.region(), c.qualifier()), (None, Some("q")));
     }
 
     #[test]

@@ -27,14 +27,10 @@ use crate::http_function::{Body, BoxError, HttpService};
 ///     fc::http::serve_event(app(), event).await // `app()` builds the axum `Router`
 /// }
 /// ```
-pub async fn serve_event<S: HttpService>(
-    service: S,
-    event: HttpTriggerEvent,
-) -> Result<HttpTriggerResponse, Error> {
+pub async fn serve_event<S: HttpService>(service: S, event: HttpTriggerEvent) -> Result<HttpTriggerResponse, Error> {
     let request = Request::try_from(event)?;
     let handler = service.into_http_handler();
-    let response =
-        handler(request).await.map_err(|e| Error::new(e.error_type().to_owned(), e.message().to_owned()))?;
+    let response = handler(request).await.map_err(|e| Error::new(e.error_type().to_owned(), e.message().to_owned()))?;
     HttpTriggerResponse::from_response(response).await
 }
 
@@ -258,8 +254,7 @@ mod tests {
 
     #[tokio::test]
     async fn query_parameters_are_percent_coded_both_ways() {
-        let mut event = HttpTriggerEvent::default();
-        event.raw_path = "/q".to_owned();
+        let mut event = HttpTriggerEvent { raw_path: "/q".to_owned(), ..Default::default() };
         event.query_parameters.insert("a b&c".to_owned(), "d=/é~".to_owned());
         let request = Request::try_from(event).unwrap();
         assert_eq!(request.uri(), "/q?a%20b%26c=d%3D%2F%C3%A9~");

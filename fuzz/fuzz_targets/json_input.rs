@@ -1,4 +1,5 @@
-//! The JSON input of event handlers, `fc::__private::json_input::<T>`, for several `T`.
+//! The JSON input of event handlers, `fc::Json<T>` as a `FromInvocation` argument (what
+//! the attribute's JSON inputs go through too), for several `T`.
 //!
 //! It must never panic; a failure must be a `DeserializeError` with a message; and it must
 //! agree with `serde_json` itself (an empty or blank body reads as `null`).
@@ -82,7 +83,7 @@ fn is_blank(data: &[u8]) -> bool {
 /// Parses `body` as `T`, checks the failure's shape, and that the outcome agrees with
 /// `serde_json`'s.
 fn check<T: DeserializeOwned>(body: &Bytes) -> Option<T> {
-    let parsed = fc::__private::json_input::<T>(body);
+    let parsed = <fc::Json<T> as fc::FromInvocation>::from_invocation(&fc::Context::default(), body).map(|fc::Json(v)| v);
     let direct: Result<T, _> = if is_blank(body) { serde_json::from_slice(b"null") } else { serde_json::from_slice(body) };
     match parsed {
         Ok(value) => {
