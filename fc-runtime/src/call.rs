@@ -19,7 +19,7 @@ use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
 use crate::functions::Functions;
 use crate::handler::Payload;
-use crate::http_function::{Body as HttpBody, HttpOutcome};
+use crate::http_function::{Body as HttpBody, HttpHandler};
 use crate::initializer::{Initialized, Initializer};
 use crate::logging;
 use crate::request_body;
@@ -62,14 +62,15 @@ impl Server {
         };
         // A caller that goes away does not cancel the call half-way (its function runs to
         // the end, its lines are logged), and shutdown waits for it.
-        Reply::Call(if kind == CallKind::Http {
+        // Routing makes a request an HTTP call only when there is an HTTP function.
+        Reply::Call(if let (CallKind::Http, Some(http)) = (kind, &self.functions.http) {
             if self.strip_base_path {
                 strip_base_path(&mut parts);
             }
             let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, kind, received);
             parts.extensions.insert(ctx.clone());
             let request = Request::from_parts(parts, HttpBody::incoming(body));
-            self.tasks.run(Arc::clone(self).http_call(ctx, request))
+            self.tasks.run(http_call(Arc::clone(http), ctx, request))
         } else {
             let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
             self.tasks.run(Arc::clone(self).event_call(ctx, body))
@@ -93,11 +94,6 @@ impl Server {
             logged(&ctx, run).await
         };
         respond(result.map(Answer::Payload))
-    }
-
-    /// An HTTP function's call, through the call wrapper.
-    async fn http_call(self: Arc<Self>, ctx: Context, request: Request<HttpBody>) -> Response<Body> {
-        respond(logged(&ctx, self.http(&ctx, request)).await.map(Answer::Http))
     }
 
     /// `/invoke`: the body read within the limit, the initializer if it has not
@@ -124,18 +120,15 @@ impl Server {
             Initialized::Ran(outcome) => outcome,
         }
     }
+}
 
-    /// An HTTP function's call: the request as it came (less the base path, when asked),
-    /// with the context in its extensions; its answer streams back. An error or a panic
-    /// answers 500 with the JSON error.
-    async fn http(&self, ctx: &Context, request: Request<HttpBody>) -> HttpOutcome {
-        let Some(http) = &self.functions.http else {
-            // Routing sends no HTTP call here without an HTTP function.
-            return Err(FunctionError::new("NotFound", "no HTTP function is registered"));
-        };
-        let http = Arc::clone(http);
-        Guarded::start(ctx.clone(), move || http(request)).await.map_err(|error| error.with_status(500))
-    }
+/// An HTTP function's call, through the call wrapper: the request as it came (less the
+/// base path, when asked), with the context in its extensions; its answer streams back.
+/// An error or a panic answers 500 with the JSON error.
+async fn http_call(http: HttpHandler, ctx: Context, request: Request<HttpBody>) -> Response<Body> {
+    let call = Guarded::start(ctx.clone(), move || http(request));
+    let result = logged(&ctx, async { call.await.map_err(|error| error.with_status(500)) }).await;
+    respond(result.map(Answer::Http))
 }
 
 /// The one call wrapper: `FC <kind> Start`, the call, the failure's report if it failed,
