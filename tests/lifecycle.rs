@@ -165,3 +165,30 @@ async fn hooks_that_are_not_registered_answer_200_and_say_so() {
     assert!(!server.stdout().contains("FC Initialize Start"));
     server.invoke("after", r#"{"key": "k"}"#).await.assert_ok();
 }
+
+#[tokio::test]
+async fn only_the_call_that_runs_the_initializer_logs_it() {
+    let server = Server::start(LIFECYCLE, &[]);
+    let mut calls = Vec::new();
+    for i in 0..8 {
+        let port = server.port;
+        calls.push(tokio::spawn(async move {
+            common::Conn::connect(port).await.send(post("/invoke").request_id(&format!("e{i}")).empty()).await
+        }));
+    }
+    for call in calls {
+        call.await.unwrap().assert_ok();
+    }
+    let stdout = server.stdout();
+    assert_eq!(count(&stdout, "initializer running"), 1, "{stdout}");
+    assert_eq!(count(&stdout, "FC Initialize Start RequestId: e"), 1, "{stdout}");
+    assert_eq!(count(&stdout, "FC Initialize End RequestId: e"), 1, "{stdout}");
+    assert_eq!(count(&stdout, "FC Invoke End RequestId: e"), 8, "{stdout}");
+    // The pair carries the request id of the call that ran it, around its log line.
+    let runner = stdout.lines().find(|l| l.starts_with("FC Initialize Start RequestId: ")).unwrap();
+    let id = runner.trim_start_matches("FC Initialize Start RequestId: ");
+    let lines: Vec<&str> = stdout.lines().collect();
+    let pos = |l: &str| lines.iter().position(|x| *x == l).unwrap_or_else(|| panic!("no {l:?} in {stdout}"));
+    let ran = lines.iter().position(|l| l.contains("initializer running") && l.contains(&format!(" {id} "))).unwrap();
+    assert!(pos(runner) < ran && ran < pos(&format!("FC Initialize End RequestId: {id}")), "{stdout}");
+}

@@ -26,7 +26,7 @@ use crate::request_body;
 use crate::routing::{self, Rejection};
 use crate::service::{FunctionService, Invocation};
 use crate::tasks::{Detachable, Tasks};
-use crate::user_code::Guarded;
+use crate::user_code::{BoxFuture, Guarded};
 
 /// What the runtime serves with, once started.
 pub(crate) struct Server {
@@ -39,7 +39,7 @@ pub(crate) struct Server {
 
 impl Server {
     pub(crate) fn new(functions: Functions, strip_base_path: bool, body_limit: usize) -> Self {
-        let initializer = Arc::new(Initializer::new(functions.initializer.as_ref()));
+        let initializer = Arc::new(Initializer::new(functions.initializer.is_some()));
         Server { functions, initializer, strip_base_path, body_limit, tasks: Arc::new(Tasks::default()) }
     }
 
@@ -87,7 +87,7 @@ impl Server {
             // Boxed: hooks are rare; inline, they would grow every call's future.
             let run: Pin<Box<dyn Future<Output = Result<Payload, FunctionError>> + Send + '_>> =
                 if ctx.kind() == CallKind::Initialize {
-                    Box::pin(self.initialize(hook, &ctx))
+                    Box::pin(self.initialize(hook, &ctx, false))
                 } else {
                     Box::pin(guarded(hook, &ctx, Bytes::new()))
                 };
@@ -104,8 +104,9 @@ impl Server {
             && let Some(hook) = &self.functions.initializer
         {
             // Boxed: this runs once per process; inline, it would grow every call's future.
-            let init_ctx = ctx.with_kind(CallKind::Initialize);
-            Box::pin(logged(&init_ctx, self.initialize(hook, &init_ctx))).await?;
+            // The call that starts the run writes its `Initialize` lines; calls that join
+            // it write none.
+            Box::pin(self.initialize(hook, &ctx.with_kind(CallKind::Initialize), true)).await?;
         }
         let Some(handler) = &self.functions.handler else {
             return Err(FunctionError::new("HandlerNotFound", "no event handler is registered"));
@@ -113,9 +114,18 @@ impl Server {
         guarded(handler, ctx, body).await
     }
 
-    /// The initializer, unless it has succeeded; concurrent callers share one run.
-    async fn initialize(&self, hook: &FunctionService, ctx: &Context) -> Result<Payload, FunctionError> {
-        match self.initializer.ensure(hook, ctx, &self.tasks).await {
+    /// The initializer, unless it has succeeded; concurrent callers share one run. With
+    /// `log_run`, a run this call starts is logged as a call of its own.
+    async fn initialize(&self, hook: &FunctionService, ctx: &Context, log_run: bool) -> Result<Payload, FunctionError> {
+        let (hook, ctx) = (hook.clone(), ctx.clone());
+        let run = move || -> BoxFuture<Result<Payload, FunctionError>> {
+            if log_run {
+                Box::pin(async move { logged(&ctx, guarded(&hook, &ctx, Bytes::new())).await })
+            } else {
+                Box::pin(guarded(&hook, &ctx, Bytes::new()))
+            }
+        };
+        match self.initializer.ensure(&self.tasks, run).await {
             Initialized::Already => Ok(Payload::empty()),
             Initialized::Ran(outcome) => outcome,
         }
@@ -157,7 +167,7 @@ fn guarded(
     function: &FunctionService,
     ctx: &Context,
     body: Bytes,
-) -> Guarded<Payload, impl FnOnce() -> crate::user_code::BoxFuture<Result<Payload, FunctionError>> + Send + Unpin> {
+) -> Guarded<Payload, impl FnOnce() -> BoxFuture<Result<Payload, FunctionError>> + Send + Unpin + use<>> {
     let (function, invocation) = (function.clone(), Invocation::new(ctx.clone(), body));
     Guarded::start(ctx.clone(), move || function.invoke(invocation))
 }

@@ -5,15 +5,12 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use bytes::Bytes;
 use tokio::sync::watch;
 
-use crate::context::{CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::Outcome;
-use crate::service::{FunctionService, Invocation};
 use crate::tasks::Tasks;
-use crate::user_code::Guarded;
+use crate::user_code::BoxFuture;
 
 /// Whether the initializer hook has succeeded, and the run under way.
 pub(crate) struct Initializer {
@@ -30,9 +27,9 @@ pub(crate) enum Initialized {
 }
 
 impl Initializer {
-    /// The state of `hook`'s runs: done from the start when there is none.
-    pub(crate) fn new(hook: Option<&FunctionService>) -> Self {
-        Initializer { done: AtomicBool::new(hook.is_none()), running: Mutex::new(None) }
+    /// The state of the initializer's runs: done from the start when there is none.
+    pub(crate) fn new(registered: bool) -> Self {
+        Initializer { done: AtomicBool::new(!registered), running: Mutex::new(None) }
     }
 
     /// Whether it has succeeded (or there is none).
@@ -40,14 +37,14 @@ impl Initializer {
         self.done.load(Ordering::Acquire)
     }
 
-    /// Runs `hook` unless it has succeeded, or joins the run under way.
+    /// Runs the initializer — the future `run` makes — unless it has succeeded, or joins
+    /// the run under way (then `run` is not called).
     ///
     /// The run is a task of its own: a caller that goes away does not cancel it.
     pub(crate) async fn ensure(
         self: &Arc<Self>,
-        hook: &FunctionService,
-        ctx: &Context,
         tasks: &Arc<Tasks>,
+        run: impl FnOnce() -> BoxFuture<Outcome>,
     ) -> Initialized {
         let mut receiver = {
             let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
@@ -60,11 +57,10 @@ impl Initializer {
                     let (sender, receiver) = watch::channel(None);
                     *running = Some(receiver.clone());
                     let publish = Publish { initializer: Arc::clone(self), sender, outcome: None };
-                    let (hook, ctx) = (hook.clone(), ctx.with_kind(CallKind::Initialize));
+                    let run = run();
                     tasks.spawn(async move {
                         let mut publish = publish;
-                        let call = Invocation::new(ctx.clone(), Bytes::new());
-                        publish.outcome = Some(Guarded::start(ctx, move || hook.invoke(call)).await);
+                        publish.outcome = Some(run.await);
                     });
                     receiver
                 }
