@@ -181,3 +181,29 @@ async fn sigterm_under_load_exits_0_and_answers_every_started_call() {
         );
     }
 }
+
+#[test]
+fn a_signal_before_the_runtime_serves_stops_it_with_exit_0() {
+    const EARLY: &str = env!("CARGO_BIN_EXE_early-signal");
+    for signal in ["TERM", "INT"] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = std::process::Command::new(EARLY)
+            .env("FC_SERVER_PORT", port.to_string())
+            .env("EARLY_SIGNAL", signal)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > Duration::from_secs(10) {
+                let _ = child.kill();
+                panic!("SIG{signal} before `run`: still running after 10 s");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        assert_eq!(status.code(), Some(0), "SIG{signal} before `run`: {status:?}");
+    }
+}

@@ -72,12 +72,36 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
     server.tasks.wait_idle().await;
 }
 
-/// Registers for SIGTERM and SIGINT now; the future completes on either.
+/// Set by a SIGTERM or SIGINT from the moment [`catch_signals_early`] ran.
+static EARLY_SIGNAL: std::sync::OnceLock<Arc<AtomicBool>> = std::sync::OnceLock::new();
+
+/// Makes SIGTERM and SIGINT the runtime's from now on (once per process): one that comes
+/// before the server listens for them no longer kills the process, it makes the server
+/// stop as soon as it starts.
+pub(crate) fn catch_signals_early() {
+    EARLY_SIGNAL.get_or_init(|| {
+        let flag = Arc::new(AtomicBool::new(false));
+        for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+            if let Err(error) = signal_hook::flag::register(signal, Arc::clone(&flag)) {
+                logging::runtime_line(log::Level::Warn, None, &format!("fc: cannot catch signal {signal}: {error}"));
+            }
+        }
+        flag
+    });
+}
+
+/// Registers for SIGTERM and SIGINT now; the future completes on either, or at once if
+/// one came since [`catch_signals_early`].
 pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut int = signal(SignalKind::interrupt())?;
+    let early = EARLY_SIGNAL.get().cloned();
     Ok(async move {
+        // Read after registering above: a signal since is seen one way or the other.
+        if early.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
+            return;
+        }
         tokio::select! {
             _ = term.recv() => {}
             _ = int.recv() => {}

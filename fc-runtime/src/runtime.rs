@@ -88,7 +88,14 @@ impl Runtime {
     /// `#[fc::initializer]`, `#[fc::pre_freeze]`, `#[fc::pre_stop]`), if any, with the
     /// default port and body limit, and logging on. A function set with the builder's
     /// methods takes the place of the one an attribute registered.
+    ///
+    /// From this call on, SIGTERM and SIGINT are the runtime's: one that comes before
+    /// [`run`](Self::run) or [`serve`](Self::serve) starts makes it stop as soon as it
+    /// starts (and return `Ok`), instead of killing the process.
     pub fn new() -> Self {
+        // First of all: from here on, a SIGTERM or SIGINT stops the runtime gracefully
+        // (at once if it comes before `run`), instead of killing the process.
+        accept::catch_signals_early();
         let registered = registration::registered();
         Runtime {
             functions: registered.functions,
