@@ -271,3 +271,29 @@ async fn panics_and_failing_errors_of_every_kind() {
     assert!(server.is_running());
     report("a panic, a non-string panic, an error whose Display panics", 4, 0);
 }
+
+#[tokio::test]
+async fn running_out_of_file_descriptors_is_logged_once_and_served_through() {
+    // 64 descriptors: the runtime's own take about 20; idle keep-alive connections take
+    // the rest, and the connections after them cannot be accepted.
+    let server = Server::start_with_fd_limit(HELLO, 64, &[]);
+    let mut held = Vec::new();
+    for _ in 0..80 {
+        held.push(tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.unwrap());
+    }
+    // Let it fail for a while: without a backoff, that is hundreds of lines a second.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let stdout = server.stdout();
+    let failed = stdout.lines().filter(|l| l.contains("fc: accept failed")).count();
+    assert_eq!(failed, 1, "{stdout}");
+    assert!(stdout.contains("Too many open files"), "{stdout}");
+    // Free the descriptors: a new call is served, and the recovery is logged with a count.
+    drop(held);
+    let reply = tokio::time::timeout(Duration::from_secs(5), server.invoke("after-emfile", r#"{"key": "fd"}"#))
+        .await
+        .expect("no answer after the descriptors were freed");
+    assert_eq!(reply.assert_ok().json(), json!("hello, fd!"));
+    let line = server.wait_for_line(|l| l.contains("fc: accepting connections again after"));
+    let count: u64 = line.split("after ").nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 2, "{line}");
+}

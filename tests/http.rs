@@ -223,3 +223,30 @@ async fn a_slowly_sent_body_does_not_block_other_calls() {
     }
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK\r\n"));
 }
+
+#[tokio::test]
+async fn eight_kilobytes_of_header_fields_plus_the_platforms_all_reach_the_application() {
+    let server = Server::start(HTTP, &[]);
+    // The most fields 8 KB of caller headers can hold (`a:` and a line break: 4 bytes
+    // each), beside the platform's own `x-fc-*` fields.
+    let mut req = post("/inspect/fields").control_path("/http-invoke").request_id("many-1");
+    for (name, value) in [("x-fc-function-name", "f"), ("x-fc-region", "cn-hangzhou"), ("x-fc-qualifier", "LATEST")] {
+        req = req.header(name, value);
+    }
+    for i in 0..2048 {
+        req = req.header(&format!("h{i}"), "");
+    }
+    let reply = server.send(req.body("b")).await;
+    let json = reply.assert_ok().json();
+    let headers = json["headers"].as_array().unwrap();
+    assert!(headers.iter().any(|h| h == &json!(["h2047", ""])), "{}", headers.len());
+    assert!(headers.iter().any(|h| h == &json!(["x-fc-region", "cn-hangzhou"])));
+    assert!(headers.len() > 2048 + 3, "{}", headers.len());
+    // An event call with as many fields is served too.
+    let mut req = post("/invoke").request_id("many-2");
+    for i in 0..2048 {
+        req = req.header(&format!("h{i}"), "");
+    }
+    let server = Server::start(env!("CARGO_BIN_EXE_hello"), &[]);
+    assert_eq!(server.send(req.body(r#"{"key": "fields"}"#)).await.assert_ok().json(), json!("hello, fields!"));
+}

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
 
 use std::io;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -21,6 +21,10 @@ use tokio::net::TcpListener;
 use crate::call::Server;
 use crate::logging;
 use crate::tasks::Count;
+
+/// The most header fields a request may have: a caller's 8 KB of headers hold at most
+/// 2,048 (`a:` and a line break each), and the platform adds its own.
+pub(crate) const MAX_HEADER_FIELDS: usize = 2048 + 64;
 
 /// Serves connections accepted on `listener` until `shutdown` completes; then lets idle
 /// connections close at once, the others once their call in flight is answered, and
@@ -35,10 +39,14 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
     //
     // A client may shut its write side once its request is sent (a half-close): it still
     // gets its answer.
+    //
+    // The platform lets a caller send 8 KB of headers and adds about 25 `x-fc-*` fields of
+    // its own: up to [`MAX_HEADER_FIELDS`] fields, not hyper's default 100.
     let mut builder = http1::Builder::new();
-    builder.keep_alive(true).header_read_timeout(None).half_close(true);
+    builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
 
     let connections = Arc::new(Connections::default());
+    let mut failures = AcceptFailures::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -46,12 +54,18 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
             () = &mut shutdown => break,
         };
         let stream = match accepted {
-            Ok((stream, _)) => stream,
+            Ok((stream, _)) => {
+                failures.recovered();
+                stream
+            }
             Err(error) => {
-                // Out of file descriptors and the like: wait a little, keep serving.
-                logging::runtime_line(log::Level::Error, None, &format!("fc: accept failed: {error}"));
-                tokio::time::sleep(Duration::from_millis(10)).await;
-                continue;
+                // Out of file descriptors and the like: keep serving the connections there
+                // are, and try again after a growing delay.
+                let delay = failures.failed(&error);
+                tokio::select! {
+                    () = tokio::time::sleep(delay) => continue,
+                    () = &mut shutdown => break,
+                }
             }
         };
         let _ = stream.set_nodelay(true);
@@ -88,6 +102,72 @@ pub(crate) fn catch_signals_early() {
         }
         flag
     });
+}
+
+/// Failures to accept a connection (out of file descriptors, say), which can last and
+/// flap: the first is logged; the next ones are counted, and the count is logged once a
+/// minute while they last and when accepting works again — a connection accepted at
+/// least [`QUIET`](Self::QUIET) after the last failure.
+#[derive(Default)]
+struct AcceptFailures {
+    count: u64,
+    since: Option<Instant>,
+    last: Option<Instant>,
+    reported: Option<Instant>,
+    delay: Duration,
+}
+
+impl AcceptFailures {
+    const FIRST_DELAY: Duration = Duration::from_millis(10);
+    const MAX_DELAY: Duration = Duration::from_secs(1);
+    const REMINDER: Duration = Duration::from_secs(60);
+    const QUIET: Duration = Duration::from_millis(500);
+
+    /// Counts a failure; returns how long to wait before the next try.
+    fn failed(&mut self, error: &io::Error) -> Duration {
+        let now = Instant::now();
+        self.count += 1;
+        self.last = Some(now);
+        match (self.since, self.reported) {
+            (None, _) => {
+                self.since = Some(now);
+                self.reported = Some(now);
+                self.delay = Self::FIRST_DELAY;
+                let message = format!(
+                    "fc: accept failed: {error}; retrying after a delay that grows to {} s, quietly until it works again",
+                    Self::MAX_DELAY.as_secs()
+                );
+                logging::runtime_line(log::Level::Error, None, &message);
+            }
+            (Some(since), Some(reported)) if now.duration_since(reported) >= Self::REMINDER => {
+                self.reported = Some(now);
+                let message = format!(
+                    "fc: accept still failing: {error}; {} failures in {} s",
+                    self.count,
+                    now.duration_since(since).as_secs()
+                );
+                logging::runtime_line(log::Level::Error, None, &message);
+            }
+            _ => self.delay = (self.delay * 2).min(Self::MAX_DELAY),
+        }
+        self.delay
+    }
+
+    /// A connection was accepted.
+    fn recovered(&mut self) {
+        let (Some(since), Some(last)) = (self.since, self.last) else { return };
+        if last.elapsed() < Self::QUIET {
+            // At the limit, one connection in and the next one refused: still failing.
+            return;
+        }
+        let message = format!(
+            "fc: accepting connections again after {} failures in {} ms",
+            self.count,
+            last.duration_since(since).as_millis()
+        );
+        logging::runtime_line(log::Level::Warn, None, &message);
+        *self = AcceptFailures::default();
+    }
 }
 
 /// Registers for SIGTERM and SIGINT now; the future completes on either, or at once if

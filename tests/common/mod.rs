@@ -46,8 +46,18 @@ impl Server {
     /// Starts `bin` (an example built by cargo for these tests) with `env`, and waits
     /// until its port accepts connections.
     pub fn start(bin: &str, env: &[(&str, &str)]) -> Server {
+        Self::start_command(Command::new(bin), bin, env)
+    }
+
+    /// Starts `bin` as [`start`](Self::start) does, allowed at most `fds` open files.
+    pub fn start_with_fd_limit(bin: &str, fds: u32, env: &[(&str, &str)]) -> Server {
+        let mut command = Command::new("sh");
+        command.args(["-c", &format!("ulimit -n {fds} && exec \"$0\""), bin]);
+        Self::start_command(command, bin, env)
+    }
+
+    fn start_command(mut command: Command, bin: &str, env: &[(&str, &str)]) -> Server {
         let port = free_port();
-        let mut command = Command::new(bin);
         command
             .env_remove("FC_CUSTOM_LISTEN_PORT")
             .env("FC_SERVER_PORT", port.to_string())

@@ -71,8 +71,10 @@ async fn main() -> std::io::Result<()> {
         };
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
+            // The protocol demands as many header fields as 8 KB of caller headers hold,
+            // plus the platform's: the same limit as fc's.
             let mut builder = http1::Builder::new();
-            builder.keep_alive(true).header_read_timeout(None);
+            builder.keep_alive(true).header_read_timeout(None).max_headers(2048 + 64);
             let _ = builder.serve_connection(TokioIo::new(stream), service_fn(invoke)).await;
         });
     }
