@@ -144,13 +144,13 @@ async fn http_call(http: HttpHandler, ctx: Context, request: Request<HttpBody>) 
 /// The one call wrapper: `FC <kind> Start`, the call, the failure's report if it failed,
 /// `FC <kind> End` (with `, Error: Unhandled function error` if it failed).
 async fn logged<T>(ctx: &Context, call: impl Future<Output = Result<T, FunctionError>>) -> Result<T, FunctionError> {
-    let (kind, id) = (ctx.kind(), ctx.request_id());
-    logging::call_start(kind, id);
+    let (kind, id) = (ctx.kind(), logging::printable_request_id(ctx.request_id()));
+    logging::call_start(kind, &id);
     let result = call.await;
     if let Err(error) = &result {
-        logging::failure(id, error);
+        logging::failure(&id, error);
     }
-    logging::call_end(kind, id, result.is_err());
+    logging::call_end(kind, &id, result.is_err());
     result
 }
 

@@ -1,7 +1,14 @@
 //! Logs on stdout in the platform's format: the runtime's `FC … Start/End` lines, failure
 //! reports, and user log lines from the `log` and `tracing` facades as
 //! `2026-11-21T08:00:00.123Z <requestId> [INFO] message`.
+//!
+//! The platform's log service takes each line of stdout as a record. So that nothing a
+//! function logs can pass for a line of the runtime's or of another request's, every line
+//! of a message gets the message's own prefix, control characters other than the tab are
+//! escaped (`\r`, `\u{1b}`), and a request id that is not a plain token is printed with
+//! its other bytes percent-escaped.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::io::Write;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -36,6 +43,42 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 
 /// What stands for the request id in a line outside a call, or of a call without one.
 const NO_REQUEST_ID: &str = "-";
+
+/// A byte a request id may show as it is.
+fn is_plain(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b':' | b'/' | b'+' | b'=' | b'@')
+}
+
+/// A request id as log lines print it: as it is when it is a plain token (letters,
+/// digits, `-_.:/+=@`), else with every other byte percent-escaped, so that it can
+/// neither end a line nor pass for another field.
+pub(crate) fn printable_request_id(id: &str) -> Cow<'_, str> {
+    if id.bytes().all(is_plain) {
+        return Cow::Borrowed(id);
+    }
+    let mut escaped = String::with_capacity(id.len() * 3);
+    for byte in id.bytes() {
+        if is_plain(byte) {
+            escaped.push(byte as char);
+        } else {
+            escaped.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    Cow::Owned(escaped)
+}
+
+/// Writes `text` with its control characters (but the tab) escaped.
+fn push_escaped(out: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '\t' => out.push(c),
+            '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+}
 
 /// Writes one whole line to stdout; a closed stdout is ignored.
 pub(crate) fn write_line(line: &str) {
@@ -77,7 +120,7 @@ macro_rules! line_prefix {
     };
 }
 
-/// `FC Invoke Start RequestId: <id>`.
+/// `FC Invoke Start RequestId: <id>`, the id as [`printable_request_id`] gives it.
 pub(crate) fn call_start(kind: CallKind, request_id: &str) {
     write_parts(&[line_prefix!(kind, "Start"), request_id, "\n"]);
 }
@@ -88,7 +131,8 @@ pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
     write_parts(&[line_prefix!(kind, "End"), request_id, end]);
 }
 
-/// `<time> <requestId> [ERROR] <the JSON error body>`.
+/// `<time> <requestId> [ERROR] <the JSON error body>` (JSON: one line), the id as
+/// [`printable_request_id`] gives it.
 pub(crate) fn failure(request_id: &str, error: &FunctionError) {
     let json = error.to_json();
     let json = String::from_utf8_lossy(&json);
@@ -110,11 +154,29 @@ fn level_name(level: log::Level) -> &'static str {
     }
 }
 
+/// The lines of one log record: each line of `message` with the prefix
+/// `<time> <requestId> [LEVEL] `, control characters escaped.
 fn user_line(level: log::Level, request_id: Option<&str>, message: &dyn std::fmt::Display) -> String {
     let time = format_timestamp(SystemTime::now());
     let level = level_name(level);
-    let id = request_id.filter(|id| !id.is_empty()).unwrap_or(NO_REQUEST_ID);
-    format!("{time} {id} [{level}] {message}\n")
+    let id = match request_id {
+        Some(id) if !id.is_empty() => printable_request_id(id),
+        _ => Cow::Borrowed(NO_REQUEST_ID),
+    };
+    let text = message.to_string();
+    let prefix = format!("{time} {id} [{level}] ");
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return format!("{prefix}{text}\n");
+    }
+    // One line break at the end ends the message; it is not a line of its own.
+    let body = text.strip_suffix('\n').unwrap_or(&text);
+    let mut out = String::with_capacity(text.len() + prefix.len() * 2 + 8);
+    for line in body.split('\n') {
+        out.push_str(&prefix);
+        push_escaped(&mut out, line.strip_suffix('\r').unwrap_or(line));
+        out.push('\n');
+    }
+    out
 }
 
 /// The logger behind the `log` facade (and `tracing`, when the program sets no
@@ -179,6 +241,33 @@ mod tests {
             assert_eq!(line_prefix!(kind, "Start"), format!("FC {} Start RequestId: ", kind.log_name()));
             assert_eq!(line_prefix!(kind, "End"), format!("FC {} End RequestId: ", kind.log_name()));
         }
+    }
+
+    #[test]
+    fn every_line_of_a_message_has_its_prefix_and_controls_are_escaped() {
+        let forged =
+            "first\nFC Invoke End RequestId: other, Error: Unhandled function error\r\n\u{1b}[31mred\tcell\r\n";
+        let out = user_line(log::Level::Info, Some("r-1"), &forged);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 3, "{out}");
+        for line in &lines {
+            assert!(line.len() > 24 && line[24..].starts_with(" r-1 [INFO] "), "{line}");
+        }
+        assert!(lines[0].ends_with(" r-1 [INFO] first"));
+        assert!(lines[1].ends_with(" r-1 [INFO] FC Invoke End RequestId: other, Error: Unhandled function error"));
+        assert!(lines[2].ends_with(" r-1 [INFO] \\u{1b}[31mred\tcell"), "{}", lines[2]);
+        // A lone carriage return inside a line is escaped.
+        assert!(user_line(log::Level::Warn, None, &"a\rb").ends_with("Z - [WARN] a\\rb\n"));
+    }
+
+    #[test]
+    fn request_ids_that_are_not_plain_tokens_are_escaped() {
+        assert_eq!(printable_request_id("1-2_3.a:b/c+d=e@f"), "1-2_3.a:b/c+d=e@f");
+        assert_eq!(printable_request_id("a b [ERROR] x"), "a%20b%20%5BERROR%5D%20x");
+        assert_eq!(printable_request_id("100%"), "100%25");
+        assert_eq!(printable_request_id("é"), "%C3%A9");
+        let line = user_line(log::Level::Info, Some("evil\n2026 other [INFO]"), &"m");
+        assert!(line.ends_with(" evil%0A2026%20other%20%5BINFO%5D [INFO] m\n"), "{line}");
     }
 
     #[test]
