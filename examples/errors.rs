@@ -2,8 +2,10 @@
 //! returns a `ValidationError`, `panic` panics with the message `boom`.
 //!
 //! More modes, for the tests: `sleep` (waits `ms` milliseconds, then returns `"ok"`),
-//! `anyhow`, `boxed`, `explicit` (errors of other kinds), `panic_any` (a panic whose
-//! payload is not a string) and `loud` (an error whose `Display` panics).
+//! `anyhow` (an `anyhow::Error` with context, boxed as the handler's error type),
+//! `explicit` (an `fc::Error` with its own `errorType`), `panic_any` (a panic whose
+//! payload is not a string), `loud` (an error whose `Display` panics), and any other
+//! mode (a `String` error).
 
 use std::fmt;
 use std::time::Duration;

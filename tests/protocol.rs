@@ -264,6 +264,10 @@ async fn errors_and_panics_are_reported_as_json() {
     assert_eq!(json["errorMessage"], "panicked with a payload that is not a string");
     let json = server.invoke("req-explicit", r#"{"mode": "explicit"}"#).await.assert_error(404, "QuotaExceeded");
     assert_eq!(json["errorMessage"], "too many calls");
+    // An `anyhow::Error` in the handler's `Box<dyn Error>`: its context and cause, and
+    // the root cause's name.
+    let json = server.invoke("req-anyhow", r#"{"mode": "anyhow"}"#).await.assert_error(404, "ValidationError");
+    assert_eq!(json["errorMessage"], "checking the input: mode `anyhow` is not valid");
     let json = server.invoke("req-string", r#"{"mode": "nope"}"#).await.assert_error(404, "Error");
     assert_eq!(json["errorMessage"], "unknown mode `nope`");
 

@@ -287,9 +287,12 @@ where
             Ok(function_error) => return *function_error,
             Err(error) => error,
         };
-        let error_type = if name.starts_with("alloc::boxed::Box<dyn ") {
-            dyn_error_name(&*error)
-        } else if name == "alloc::string::String" || name == "&str" || name.starts_with("alloc::borrow::Cow<") {
+        if name.starts_with("alloc::boxed::Box<dyn ") {
+            let (error_type, message) = describe_dyn(&*error);
+            return FunctionError::new(error_type, message);
+        }
+        let error_type = if name == "alloc::string::String" || name == "&str" || name.starts_with("alloc::borrow::Cow<")
+        {
             "Error".to_owned()
         } else {
             bare_type_name(name)
@@ -304,8 +307,42 @@ impl IntoFunctionError<ViaLocalBox> for Box<dyn StdError> {
             Ok(function_error) => return *function_error,
             Err(error) => error,
         };
-        FunctionError::new(dyn_error_name(&*error), error.to_string())
+        let (error_type, message) = describe_dyn(&*error);
+        FunctionError::new(error_type, message)
     }
+}
+
+/// The `errorType` and `errorMessage` of an error whose type is known only at run time.
+///
+/// An error whose sources add to its message — an `anyhow::Error` with context, boxed —
+/// is reported as anyhow reports it: `outer: …: cause`, named for its root cause. A
+/// source whose message ends its parent's (`cannot save: disk full` over `disk full`)
+/// adds nothing, and an error whose sources all add nothing keeps its own name.
+fn describe_dyn(error: &(dyn StdError + 'static)) -> (String, String) {
+    let mut message = error.to_string();
+    let mut named = error;
+    let mut parent = message.clone();
+    let mut cause = error.source();
+    while let Some(source) = cause {
+        let text = source.to_string();
+        // `cannot save: disk full` over `disk full` already says it.
+        if !parent.ends_with(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+            named = source;
+        }
+        parent = text;
+        cause = source.source();
+    }
+    // The root cause names the error once the sources said something of their own.
+    if !std::ptr::addr_eq(named, error) {
+        let mut root = named;
+        while let Some(source) = root.source() {
+            root = source;
+        }
+        named = root;
+    }
+    (dyn_error_name(named), message)
 }
 
 /// The name of an error whose type is known only at run time.
@@ -436,6 +473,32 @@ mod tests {
         let any = anyhow::Error::new(ValidationError { field: "x" }).context("while checking");
         let any = any.into_function_error();
         assert_eq!((any.error_type(), any.message()), ("ValidationError", "while checking: invalid input"));
+
+        // In a box, an `anyhow::Error` keeps its causes and its root cause's name.
+        let boxed: Box<dyn StdError + Send + Sync> =
+            anyhow::Error::new(ValidationError { field: "x" }).context("while checking").into();
+        let boxed = boxed.into_function_error();
+        assert_eq!((boxed.error_type(), boxed.message()), ("ValidationError", "while checking: invalid input"));
+        let local: Box<dyn StdError> =
+            anyhow::Error::new(ValidationError { field: "x" }).context("outer").context("outermost").into();
+        let local = local.into_function_error();
+        assert_eq!((local.error_type(), local.message()), ("ValidationError", "outermost: outer: invalid input"));
+        // An error whose message already tells its source's keeps its message and name.
+        #[derive(Debug)]
+        struct Wrapper(std::io::Error);
+        impl fmt::Display for Wrapper {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "cannot save: {}", self.0)
+            }
+        }
+        impl StdError for Wrapper {
+            fn source(&self) -> Option<&(dyn StdError + 'static)> {
+                Some(&self.0)
+            }
+        }
+        let wrapped: Box<dyn StdError + Send + Sync> = Box::new(Wrapper(std::io::Error::other("disk full")));
+        let wrapped = wrapped.into_function_error();
+        assert_eq!((wrapped.error_type(), wrapped.message()), ("Wrapper", "cannot save: disk full"));
 
         let adhoc = anyhow::anyhow!("no such user").into_function_error();
         assert_eq!((adhoc.error_type(), adhoc.message()), ("Error", "no such user"));
