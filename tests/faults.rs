@@ -304,3 +304,82 @@ async fn running_out_of_file_descriptors_is_logged_once_and_served_through() {
     assert!(count >= 2, "{line}");
     report("out of file descriptors for 1.5 s (EMFILE): one log line, then a count", 1, 0);
 }
+
+/// Reads one answer from `stream`: its head and its body (by `content-length`).
+fn read_one(stream: &mut TcpStream) -> (String, Vec<u8>) {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        let n = stream.read(&mut byte).expect("the answer's head");
+        assert_eq!(n, 1, "closed before the head ended: {:?}", String::from_utf8_lossy(&buf));
+        buf.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&buf).to_lowercase();
+    let length =
+        head.lines().find_map(|l| l.strip_prefix("content-length: ")).map_or(0, |v| v.trim().parse::<usize>().unwrap());
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (head, body)
+}
+
+#[tokio::test]
+async fn an_early_answer_to_expect_100_continue_closes_the_connection() {
+    let mut server = Server::start(HELLO, &[]);
+    for (head, status) in [
+        ("POST /invoke HTTP/1.1\r\nhost: x\r\ncontent-length: 40000000\r\nexpect: 100-continue\r\n\r\n", "413"),
+        ("GET /invoke HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\nexpect: 100-continue\r\n\r\n", "405"),
+        ("POST /nowhere HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\nexpect: 100-continue\r\n\r\n", "404"),
+        ("GET /pre-stop HTTP/1.1\r\nhost: x\r\ncontent-length: 10\r\nexpect: 100-continue\r\n\r\n", "200"),
+    ] {
+        let mut stream = raw(server.port);
+        stream.write_all(head.as_bytes()).unwrap();
+        let started = Instant::now();
+        // The caller sends nothing more: its body is not wanted, and the answer closes the
+        // connection, so that its next request goes on a new one and cannot be taken for
+        // this one's body.
+        let answer = read_all(stream);
+        assert!(answer.starts_with(&format!("HTTP/1.1 {status} ")), "{head:?}: {answer}");
+        assert!(answer.to_lowercase().contains("\r\nconnection: close\r\n"), "{head:?}: {answer}");
+        assert!(!answer.contains("100 Continue"), "{head:?}: {answer}");
+        assert!(started.elapsed() < Duration::from_secs(5), "{head:?}: the connection stayed open");
+    }
+    // Without `Expect`, an early answer still drains the body and keeps the connection.
+    let mut stream = raw(server.port);
+    stream.write_all(b"GET /invoke HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n\r\nhello").unwrap();
+    let (head, _) = read_one(&mut stream);
+    assert!(head.starts_with("http/1.1 405 ") && !head.contains("connection: close"), "{head}");
+    stream.write_all(CALL.as_bytes()).unwrap();
+    let (head, body) = read_one(&mut stream);
+    assert!(head.starts_with("http/1.1 200 "), "{head}");
+    assert_eq!(body, b"\"hello, raw!\"");
+    still_serving(&mut server).await;
+    report("Expect: 100-continue answered early (413, 405, 404, a hook): closed, not swallowed", 7, 0);
+}
+
+#[tokio::test]
+async fn an_http_function_that_answers_before_reading_the_body_is_heard_by_a_caller_that_sends_it_all() {
+    const HTTP: &str = env!("CARGO_BIN_EXE_http");
+    let mut server = Server::start(HTTP, &[]);
+    // 8 MiB to a route with axum's default 2 MB limit: it answers 413 without reading.
+    let body = vec![b'x'; 8 << 20];
+    let mut stream = raw(server.port);
+    for _ in 0..2 {
+        let head = format!(
+            "POST /echo HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\ncontent-length: {}\r\n\r\n",
+            body.len()
+        );
+        // As a buffering proxy does: the whole request, then the answer.
+        stream.write_all(head.as_bytes()).unwrap();
+        stream.write_all(&body).expect("the runtime stopped reading the body");
+        let (head, _) = read_one(&mut stream);
+        assert!(head.starts_with("http/1.1 413 "), "{head}");
+        assert!(head.contains("x-fc-status: 200"), "{head}");
+    }
+    // And the connection serves the next call.
+    stream.write_all(b"GET / HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\n\r\n").unwrap();
+    let (head, body) = read_one(&mut stream);
+    assert!(head.starts_with("http/1.1 200 "), "{head}");
+    assert_eq!(body, b"hello from axum");
+    assert!(server.is_running());
+    report("HTTP function answers 413 before reading an 8 MiB body, sent whole first (x2)", 3, 0);
+}

@@ -84,5 +84,13 @@ pub(crate) fn failure(error: &FunctionError) -> Response<Body> {
     let headers = response.headers_mut();
     headers.insert(X_FC_STATUS, HeaderValue::from_static("404"));
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if error.close_connection {
+        close_connection(&mut response);
+    }
     response
+}
+
+/// Makes the connection close once `response` is written.
+pub(crate) fn close_connection<B>(response: &mut Response<B>) {
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
 }

@@ -7,6 +7,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
 
@@ -56,8 +57,12 @@ impl Server {
             Ok(kind) => kind,
             Err(rejection) => {
                 let request_id = scanned.request_id.as_ref().and_then(|v| v.to_str().ok());
-                request_body::discard(body);
-                return Reply::Ready(Some(reject(&parts, request_id, rejection)));
+                let close = request_body::set_aside(body, &parts.headers);
+                let mut response = reject(&parts, request_id, rejection);
+                if close {
+                    answer::close_connection(&mut response);
+                }
+                return Reply::Ready(Some(response));
             }
         };
         // A caller that goes away does not cancel the call half-way (its function runs to
@@ -69,8 +74,9 @@ impl Server {
             }
             let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, kind, received);
             parts.extensions.insert(ctx.clone());
-            let request = Request::from_parts(parts, HttpBody::incoming(body));
-            self.tasks.run(http_call(Arc::clone(http), ctx, request))
+            let unread = request_body::expects_continue(&parts.headers).then(|| Arc::new(AtomicBool::new(false)));
+            let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
+            self.tasks.run(http_call(Arc::clone(http), ctx, request, unread))
         } else {
             let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
             self.tasks.run(Arc::clone(self).event_call(ctx, body))
@@ -79,27 +85,34 @@ impl Server {
 
     /// An event function's call (the handler's or a hook's), through the call wrapper.
     async fn event_call(self: Arc<Self>, ctx: Context, body: Incoming) -> Response<Body> {
-        let result = if ctx.kind() == CallKind::Invoke {
-            logged(&ctx, self.invoke(&ctx, body)).await
-        } else {
-            request_body::discard(body);
-            let Some(hook) = self.functions.event(ctx.kind()) else { return not_registered(&ctx) };
-            // Boxed: hooks are rare; inline, they would grow every call's future.
-            let run: Pin<Box<dyn Future<Output = Result<Payload, FunctionError>> + Send + '_>> =
-                if ctx.kind() == CallKind::Initialize {
-                    Box::pin(self.initialize(hook, &ctx, false))
-                } else {
-                    Box::pin(guarded(hook, &ctx, Bytes::new()))
-                };
-            logged(&ctx, run).await
+        if ctx.kind() == CallKind::Invoke {
+            return respond(logged(&ctx, self.invoke(&ctx, body)).await.map(Answer::Payload));
+        }
+        // A hook takes no body: one that came is set aside.
+        let close = request_body::set_aside(body, ctx.headers());
+        let mut response = match self.functions.event(ctx.kind()) {
+            None => not_registered(&ctx),
+            Some(hook) => {
+                // Boxed: hooks are rare; inline, they would grow every call's future.
+                let run: Pin<Box<dyn Future<Output = Result<Payload, FunctionError>> + Send + '_>> =
+                    if ctx.kind() == CallKind::Initialize {
+                        Box::pin(self.initialize(hook, &ctx, false))
+                    } else {
+                        Box::pin(guarded(hook, &ctx, Bytes::new()))
+                    };
+                respond(logged(&ctx, run).await.map(Answer::Payload))
+            }
         };
-        respond(result.map(Answer::Payload))
+        if close {
+            answer::close_connection(&mut response);
+        }
+        response
     }
 
     /// `/invoke`: the body read within the limit, the initializer if it has not
     /// succeeded yet, then the handler.
     async fn invoke(&self, ctx: &Context, body: Incoming) -> Result<Payload, FunctionError> {
-        let body = request_body::read(body, self.body_limit).await?;
+        let body = request_body::read(body, self.body_limit, ctx.headers()).await?;
         if !self.initializer.is_done()
             && let Some(hook) = &self.functions.initializer
         {
@@ -135,10 +148,22 @@ impl Server {
 /// An HTTP function's call, through the call wrapper: the request as it came (less the
 /// base path, when asked), with the context in its extensions; its answer streams back.
 /// An error or a panic answers 500 with the JSON error.
-async fn http_call(http: HttpHandler, ctx: Context, request: Request<HttpBody>) -> Response<Body> {
+///
+/// A body the function dropped unread while the caller waits for a `100 Continue`
+/// (`unread`) closes the connection after the answer.
+async fn http_call(
+    http: HttpHandler,
+    ctx: Context,
+    request: Request<HttpBody>,
+    unread: Option<Arc<AtomicBool>>,
+) -> Response<Body> {
     let call = Guarded::start(ctx.clone(), move || http(request));
     let result = logged(&ctx, async { call.await.map_err(|error| error.with_status(500)) }).await;
-    respond(result.map(Answer::Http))
+    let mut response = respond(result.map(Answer::Http));
+    if unread.is_some_and(|flag| flag.load(Ordering::Acquire)) {
+        answer::close_connection(&mut response);
+    }
+    response
 }
 
 /// The one call wrapper: `FC <kind> Start`, the call, the failure's report if it failed,

@@ -161,12 +161,26 @@ pub struct FunctionError {
     pub(crate) message: String,
     pub(crate) stack_trace: Option<Vec<StackFrame>>,
     pub(crate) status: u16,
+    /// Whether the answer closes the connection (a body left unread that the caller
+    /// would send next).
+    pub(crate) close_connection: bool,
 }
 
 impl FunctionError {
     /// A failure with the given `errorType` and `errorMessage`, answered with status 404.
     pub fn new(error_type: impl Into<String>, message: impl Into<String>) -> Self {
-        FunctionError { error_type: error_type.into(), message: message.into(), stack_trace: None, status: 404 }
+        FunctionError {
+            error_type: error_type.into(),
+            message: message.into(),
+            stack_trace: None,
+            status: 404,
+            close_connection: false,
+        }
+    }
+
+    pub(crate) fn closing_connection(mut self, close: bool) -> Self {
+        self.close_connection = close;
+        self
     }
 
     pub(crate) fn with_status(mut self, status: u16) -> Self {

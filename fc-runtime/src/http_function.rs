@@ -7,6 +7,7 @@
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
@@ -18,18 +19,48 @@ use tower_service::Service;
 
 use crate::context::Context;
 use crate::error::{FunctionError, IntoFunctionError};
+use crate::request_body;
 pub use crate::service::BoxError;
 use crate::user_code::{self, BoxFuture};
 
 /// The body of an HTTP function's request: streamed from the caller as it arrives, or
 /// held whole (built from an HTTP-trigger event, or by a test).
+///
+/// A streamed body the function drops before its end is read to its end and dropped
+/// after the answer (within the limits of the protocol's routes), so that a caller that
+/// sends the whole body before reading the answer — a buffering proxy, say — gets it.
 pub struct Body {
     inner: Inner,
 }
 
 enum Inner {
-    Incoming(hyper::body::Incoming),
+    Incoming(Streamed),
     Full(Option<Bytes>),
+}
+
+/// A body streamed from the caller, and what is known of how it was used.
+struct Streamed {
+    body: Option<hyper::body::Incoming>,
+    /// Whether the function has asked for any of it.
+    polled: bool,
+    /// Set when the body is dropped unread while the caller waits for a `100 Continue`
+    /// to send it: the answer then closes the connection.
+    unread_after_expect: Option<Arc<AtomicBool>>,
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        let Inner::Incoming(streamed) = &mut self.inner else { return };
+        let Some(body) = streamed.body.take() else { return };
+        if body.is_end_stream() {
+            return;
+        }
+        match &streamed.unread_after_expect {
+            // Polling it now would send the `100 Continue`, perhaps after the answer.
+            Some(flag) if !streamed.polled => flag.store(true, Ordering::Release),
+            _ => request_body::discard(body),
+        }
+    }
 }
 
 impl Body {
@@ -38,8 +69,10 @@ impl Body {
         Body { inner: Inner::Full(None) }
     }
 
-    pub(crate) fn incoming(incoming: hyper::body::Incoming) -> Self {
-        Body { inner: Inner::Incoming(incoming) }
+    /// A body streamed from the caller; `unread_after_expect` when the caller waits for a
+    /// `100 Continue`.
+    pub(crate) fn incoming(incoming: hyper::body::Incoming, unread_after_expect: Option<Arc<AtomicBool>>) -> Self {
+        Body { inner: Inner::Incoming(Streamed { body: Some(incoming), polled: false, unread_after_expect }) }
     }
 
     /// Reads the whole body.
@@ -93,21 +126,29 @@ impl HttpBody for Body {
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
         match &mut self.get_mut().inner {
-            Inner::Incoming(incoming) => Pin::new(incoming).poll_frame(cx).map_err(Into::into),
+            Inner::Incoming(streamed) => {
+                streamed.polled = true;
+                match streamed.body.as_mut() {
+                    Some(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
+                    None => Poll::Ready(None),
+                }
+            }
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
         }
     }
 
     fn is_end_stream(&self) -> bool {
         match &self.inner {
-            Inner::Incoming(incoming) => incoming.is_end_stream(),
+            Inner::Incoming(streamed) => streamed.body.as_ref().is_none_or(|body| body.is_end_stream()),
             Inner::Full(bytes) => bytes.is_none(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match &self.inner {
-            Inner::Incoming(incoming) => incoming.size_hint(),
+            Inner::Incoming(streamed) => {
+                streamed.body.as_ref().map_or_else(|| SizeHint::with_exact(0), |body| body.size_hint())
+            }
             Inner::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
         }
     }

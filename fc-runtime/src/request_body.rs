@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::HeaderMap;
 use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 
@@ -15,17 +16,38 @@ const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
 /// How long an unused body is read and dropped before the connection is closed.
 const DISCARD_TIME: Duration = Duration::from_secs(30);
 
+/// Whether the request asked to be told before it sends its body
+/// (`Expect: 100-continue`).
+pub(crate) fn expects_continue(headers: &HeaderMap) -> bool {
+    headers.get(http::header::EXPECT).is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+}
+
+/// What to do with the body of a request answered without it: read and drop it (see
+/// [`discard`]), or — when the caller waits for a `100 Continue` before sending it — drop
+/// it unread and close the connection after the answer, so that the caller's next
+/// request is never taken for this one's body. Returns whether to close.
+pub(crate) fn set_aside(body: Incoming, headers: &HeaderMap) -> bool {
+    if body.is_end_stream() {
+        return false;
+    }
+    if expects_continue(headers) {
+        return true;
+    }
+    discard(body);
+    false
+}
+
 /// Reads a request body of at most `limit` bytes, refusing a larger one as soon as it is
 /// known to be larger (from `Content-Length`, which hyper has checked, or while reading).
-pub(crate) async fn read(mut body: Incoming, limit: usize) -> Result<Bytes, FunctionError> {
+pub(crate) async fn read(mut body: Incoming, limit: usize, headers: &HeaderMap) -> Result<Bytes, FunctionError> {
     let content_length = body.size_hint().exact();
     let too_large = || {
         FunctionError::new("PayloadTooLarge", format!("the request body is larger than the limit of {limit} bytes"))
             .with_status(413)
     };
     if content_length.is_some_and(|len| len > limit as u64) {
-        discard(body);
-        return Err(too_large());
+        let close = set_aside(body, headers);
+        return Err(too_large().closing_connection(close));
     }
     // A body that comes in one frame (the usual case) is used as it is: no copy.
     let mut first: Option<Bytes> = None;
@@ -65,7 +87,8 @@ pub(crate) fn discard(mut body: Incoming) {
     if body.is_end_stream() {
         return;
     }
-    tokio::spawn(async move {
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
+    runtime.spawn(async move {
         let drain = async {
             let mut seen = 0usize;
             while let Some(Ok(frame)) = body.frame().await {

@@ -2,6 +2,8 @@
 # Keep-alive tests: proves the runtime never causes the reverse-proxy keep-alive 502 race
 # (a proxy reuses a pooled connection the upstream has just closed), with nginx in front,
 # and shows that a control server which does break connections that way gets caught.
+# Then the early answer: an HTTP function (the `http` example) that answers 413 before
+# reading an 8 MiB body that nginx sends whole; nginx must pass on the 413, not a 502.
 #
 #   scripts/keepalive/run.sh [quick|soak]
 #
@@ -77,13 +79,15 @@ say "using $("$nginx_bin" -v 2>&1)"
 # --- build -------------------------------------------------------------------------------
 cd "$root"
 if [ "${KEEPALIVE_SKIP_BUILD:-0}" != 1 ]; then
-    say "building hello and race-server (release)"
-    cargo build --release --bin hello --bin race-server
+    say "building hello, http and race-server (release)"
+    cargo build --release --bin hello --bin http --bin race-server
 fi
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 fc_bin=$target_dir/release/hello
 race_bin=$target_dir/release/race-server
+http_bin=$target_dir/release/http
+[ -x "$http_bin" ] || die "$http_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 [ -x "$fc_bin" ] || die "$fc_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 [ -x "$race_bin" ] || die "$race_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 
@@ -115,10 +119,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Four free loopback ports: the fc function, the control, and nginx in front of each.
-read -r fc_port control_port nginx_fc_port nginx_control_port < <(python3 - <<'EOF'
+# Six free loopback ports: the fc function, the control, the HTTP function, and nginx in
+# front of each.
+read -r fc_port control_port nginx_fc_port nginx_control_port http_port nginx_http_port < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(4)]
+socks = [socket.socket() for _ in range(6)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 ports = [s.getsockname()[1] for s in socks]
@@ -147,7 +152,11 @@ fc_pid=$!
 pids+=("$fc_pid")
 env FC_SERVER_PORT="$control_port" "$race_bin" >"$tmp/control.log" 2>&1 &
 pids+=("$!")
+env -u FC_CUSTOM_LISTEN_PORT FC_SERVER_PORT="$http_port" "$http_bin" >"$tmp/http.log" 2>&1 &
+http_pid=$!
+pids+=("$http_pid")
 wait_port "the fc function" "$fc_pid" "$fc_port"
+wait_port "the HTTP function" "$http_pid" "$http_port"
 wait_port "the control server" "${pids[1]}" "$control_port"
 
 user_line=""
@@ -159,7 +168,8 @@ for dir in client_body proxy fastcgi uwsgi scgi; do
 done
 sed -e "s|@DIR@|$tmp|g" -e "s|@USER@|$user_line|" -e "s|@FC_PORT@|$fc_port|" \
     -e "s|@CONTROL_PORT@|$control_port|" -e "s|@NGINX_FC_PORT@|$nginx_fc_port|" \
-    -e "s|@NGINX_CONTROL_PORT@|$nginx_control_port|" \
+    -e "s|@NGINX_CONTROL_PORT@|$nginx_control_port|" -e "s|@HTTP_PORT@|$http_port|" \
+    -e "s|@NGINX_HTTP_PORT@|$nginx_http_port|" \
     "$here/nginx.conf.template" >"$tmp/nginx.conf"
 "$nginx_bin" -t -q -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" || die "bad nginx config $tmp/nginx.conf"
 "$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" >"$tmp/nginx.out" 2>&1 &
@@ -167,6 +177,7 @@ nginx_pid=$!
 pids+=("$nginx_pid")
 wait_port nginx "$nginx_pid" "$nginx_fc_port"
 wait_port nginx "$nginx_pid" "$nginx_control_port"
+wait_port nginx "$nginx_pid" "$nginx_http_port"
 say "fc (hello) on 127.0.0.1:$fc_port, nginx -> fc on 127.0.0.1:$nginx_fc_port;" \
     "control (race-server) on 127.0.0.1:$control_port, nginx -> control on 127.0.0.1:$nginx_control_port"
 
@@ -195,5 +206,33 @@ if [ "$status" != 0 ]; then
     exit 1
 fi
 say "control server: $(grep -c 'closing without an answer' "$tmp/control.log" || true) connections broken on purpose"
+
+# --- an early answer through nginx -----------------------------------------------------
+# axum's default body limit (2 MB) answers 413 to an 8 MiB POST without reading it;
+# nginx has sent the whole body first. Every answer must be that 413, none a 502, and the
+# pooled connections must go on serving.
+say "early answer: 8 MiB POSTs through nginx to an HTTP function that refuses them unread"
+if ! python3 - "$nginx_http_port" <<'EOF'
+import http.client, sys
+port = int(sys.argv[1])
+body = b"x" * (8 << 20)
+statuses = []
+conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+for _ in range(5):
+    conn.request("POST", "/echo", body=body, headers={"content-type": "application/octet-stream"})
+    answer = conn.getresponse()
+    answer.read()
+    statuses.append(answer.status)
+conn.request("GET", "/")
+answer = conn.getresponse()
+text = answer.read()
+print(f"early answer: statuses {statuses}, then GET / {answer.status} {text!r}")
+sys.exit(0 if statuses == [413] * 5 and answer.status == 200 and text == b"hello from axum" else 1)
+EOF
+then
+    status=1
+    tail -n 20 "$tmp/error.log" >&2 || true
+    die "the early answer did not reach the caller through nginx"
+fi
 say "PASS"
 exit 0
