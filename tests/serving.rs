@@ -207,3 +207,95 @@ fn a_signal_before_the_runtime_serves_stops_it_with_exit_0() {
         assert_eq!(status.code(), Some(0), "SIG{signal} before `run`: {status:?}");
     }
 }
+
+/// SIGTERM while connections hold what never becomes a call: the process exits 0 at once.
+#[tokio::test]
+async fn sigterm_does_not_wait_for_requests_that_never_come_whole() {
+    use std::io::{Read, Write};
+    const HTTP: &str = env!("CARGO_BIN_EXE_http");
+    let cases: [(&str, &str, &[u8]); 7] = [
+        ("a partial request line", HELLO, b"POST /inv"),
+        ("partial headers", HELLO, b"POST /invoke HTTP/1.1\r\nhost: x\r\ncontent-le"),
+        ("a partial body", HELLO, b"POST /invoke HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\n\r\n{\"key\":"),
+        ("an endless body", HELLO, b"POST /invoke HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n"),
+        ("Expect: 100-continue and no body", HELLO, b"POST /invoke HTTP/1.1\r\nhost: x\r\ncontent-length: 100\r\nexpect: 100-continue\r\n\r\n"),
+        ("a refused body being drained", HELLO, b"POST /nowhere HTTP/1.1\r\nhost: x\r\ncontent-length: 100000000\r\n\r\nxxxx"),
+        (
+            "an HTTP function reading an endless body",
+            HTTP,
+            b"POST /echo HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        ),
+    ];
+    for (name, bin, bytes) in cases {
+        let mut server = Server::start(bin, &[]);
+        let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+        stream.write_all(bytes).unwrap();
+        std::thread::sleep(Duration::from_millis(200));
+        let started = Instant::now();
+        server.signal(libc::SIGTERM);
+        let status = server.wait_exit(Duration::from_secs(5));
+        assert_eq!(status.code(), Some(0), "{name}: {status}");
+        assert!(started.elapsed() < Duration::from_secs(2), "{name}: exit took {:?}", started.elapsed());
+        // The caller is told, or its connection closed; it never waits for good.
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        if name == "a partial body" || name == "an endless body" {
+            assert!(answer.starts_with("HTTP/1.1 503 "), "{name}: {answer}");
+            assert!(answer.contains("\"errorType\":\"ShuttingDown\""), "{name}: {answer}");
+        }
+        println!("RELIABILITY SIGTERM with {name} on a connection: exit 0 at once|1|0|0");
+    }
+}
+
+/// A caller that stops reading a streamed answer gets the grace (10 s), then its
+/// connection is closed and the process exits; a call in flight beside it is answered.
+#[tokio::test]
+async fn sigterm_gives_an_answer_being_written_the_grace_then_exits() {
+    use std::io::{Read, Write};
+    const HTTP: &str = env!("CARGO_BIN_EXE_http");
+    let mut server = Server::start(HTTP, &[]);
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stalled.write_all(b"GET /big?mib=64 HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\n\r\n").unwrap();
+    let mut head = [0u8; 64];
+    stalled.read_exact(&mut head).unwrap(); // then it reads no more
+    let slow = {
+        let port = server.port;
+        tokio::spawn(async move {
+            Conn::connect(port).await.send(common::get("/slow?ms=1500").control_path("/http-invoke").empty()).await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    server.signal(libc::SIGTERM);
+    assert_eq!(slow.await.unwrap().assert_ok().text(), "slept 1500 ms");
+    let status = server.wait_exit(Duration::from_secs(30));
+    let took = started.elapsed();
+    assert_eq!(status.code(), Some(0), "{status}");
+    assert!(took >= Duration::from_secs(9) && took < Duration::from_secs(15), "exit after {took:?}");
+    println!("RELIABILITY SIGTERM while a caller stops reading a 64 MiB answer: closed after the grace, exit 0|2|0|0");
+}
+
+/// A second SIGTERM or SIGINT exits at once, while a call still runs.
+#[tokio::test]
+async fn a_second_signal_exits_at_once() {
+    for (signal, code) in [(libc::SIGTERM, 128 + 15), (libc::SIGINT, 128 + 2)] {
+        let mut server = Server::start(ERRORS, &[]);
+        let port = server.port;
+        let call = tokio::spawn(async move {
+            Conn::connect(port).await.try_send(post("/invoke").body(r#"{"mode": "sleep", "ms": 20000}"#)).await
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        server.signal(signal);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(server.is_running(), "the first signal waits for the call");
+        let started = Instant::now();
+        server.signal(signal);
+        let status = server.wait_exit(Duration::from_secs(5));
+        assert!(started.elapsed() < Duration::from_secs(2));
+        assert_eq!(status.code(), Some(code), "{status}");
+        assert!(server.stdout().contains("fc: a second signal: exiting now"));
+        let _ = call.await;
+    }
+}

@@ -12,15 +12,19 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use std::io;
 use std::time::{Duration, Instant};
 
+use std::convert::Infallible;
+
+use http::Response;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 
-use crate::call::Server;
+use crate::answer::{Body, Phase};
+use crate::call::{Reply, Server};
 use crate::logging;
-use crate::tasks::Count;
+use crate::tasks::{Count, Stopping};
 
 /// The most header fields a request may have: a caller's 8 KB of headers hold at most
 /// 2,048 (`a:` and a line break each), and the platform adds its own.
@@ -29,7 +33,13 @@ pub(crate) const MAX_HEADER_FIELDS: usize = 2048 + 64;
 /// Serves connections accepted on `listener` until `shutdown` completes; then lets idle
 /// connections close at once, the others once their call in flight is answered, and
 /// waits for every call under way (those whose caller went away too).
-pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: impl Future<Output = ()> + Send) {
+pub(crate) async fn serve(
+    listener: TcpListener,
+    server: Arc<Server>,
+    shutdown: impl Future<Output = ()> + Send,
+    grace: Duration,
+) {
+    Stopping::get().reset();
     // Keep-alive connections stay open for as long as the client wants them. hyper
     // closes an idle connection once its header-read timeout (30 s by default, armed
     // whenever a timer is set) expires; the platform reuses pooled connections after
@@ -45,7 +55,7 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
     let mut builder = http1::Builder::new();
     builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
 
-    let connections = Arc::new(Connections::default());
+    let connections = Arc::new(Connections { grace, ..Connections::default() });
     let mut failures = AcceptFailures::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -70,8 +80,15 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
         };
         let _ = stream.set_nodelay(true);
         let server = Arc::clone(&server);
-        let service = service_fn(move |request| Server::handle(&server, request));
-        let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let phase = Arc::new(Phase::default());
+        let service = {
+            let phase = Arc::clone(&phase);
+            service_fn(move |request| {
+                phase.set(Phase::CALL);
+                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
+            })
+        };
+        let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service), phase);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 log::debug!("fc: connection ended with an error: {error}");
@@ -79,11 +96,39 @@ pub(crate) async fn serve(listener: TcpListener, server: Arc<Server>, shutdown: 
         });
     }
     drop(listener);
-    // Idle connections close now; those with a call in flight once it is answered.
+    // Connections with no call close now, and bodies still arriving are not waited for;
+    // the others close once their call is answered and the answer written (within the
+    // grace). They are looked at again every 100 ms, for the grace's end.
+    Stopping::get().begin();
     connections.close();
-    connections.wait_closed().await;
+    loop {
+        tokio::select! {
+            () = connections.wait_closed() => break,
+            () = tokio::time::sleep(Duration::from_millis(100)) => connections.wake_all(),
+        }
+    }
     // Calls whose caller went away still run to their end.
     server.tasks.wait_idle().await;
+}
+
+/// A call's reply that marks its connection's phase: an answer once it is there, idle
+/// once the answer's body has been written (or dropped).
+struct Tracked {
+    reply: Reply,
+    phase: Option<Arc<Phase>>,
+}
+
+impl Future for Tracked {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let Ok(mut response) = std::task::ready!(Pin::new(&mut self.reply).poll(cx));
+        if let Some(phase) = self.phase.take() {
+            phase.set(Phase::ANSWER);
+            response.body_mut().mark_idle_when_written(phase);
+        }
+        Poll::Ready(Ok(response))
+    }
 }
 
 /// Set by a SIGTERM or SIGINT from the moment [`catch_signals_early`] ran.
@@ -171,7 +216,8 @@ impl AcceptFailures {
 }
 
 /// Registers for SIGTERM and SIGINT now; the future completes on either, or at once if
-/// one came since [`catch_signals_early`].
+/// one came since [`catch_signals_early`]. After it, a second one exits the process at
+/// once, with status 128 + the signal's number.
 pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
@@ -179,13 +225,22 @@ pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
     let early = EARLY_SIGNAL.get().cloned();
     Ok(async move {
         // Read after registering above: a signal since is seen one way or the other.
-        if early.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
-            return;
+        if !early.is_some_and(|flag| flag.load(Ordering::SeqCst)) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
         }
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = int.recv() => {}
-        }
+        // A second signal: no more waiting.
+        tokio::spawn(async move {
+            let signal = tokio::select! {
+                _ = term.recv() => signal_hook::consts::SIGTERM,
+                _ = int.recv() => signal_hook::consts::SIGINT,
+            };
+            let message = "fc: a second signal: exiting now, without waiting for the calls in flight";
+            logging::runtime_line(log::Level::Warn, None, message);
+            std::process::exit(128 + signal);
+        });
     })
 }
 
@@ -201,21 +256,29 @@ pub(crate) struct Connections {
     open: Count,
     next_id: AtomicUsize,
     wakers: Mutex<HashMap<usize, Waker>>,
+    /// How long a closing connection may go on writing an answer.
+    grace: Duration,
 }
 
 impl Connections {
     /// Watches `conn` until it ends: asks it to close when [`close`](Self::close) is called.
-    pub(crate) fn watch<C: GracefulConnection + Unpin>(self: &Arc<Self>, conn: C) -> Watched<C> {
+    pub(crate) fn watch<C: GracefulConnection + Unpin>(self: &Arc<Self>, conn: C, phase: Arc<Phase>) -> Watched<C> {
         self.open.enter();
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        Watched { conn, connections: Arc::clone(self), id, registered: false, closing: false }
+        Watched { conn, connections: Arc::clone(self), id, registered: false, closing: false, phase, answer_seen: None }
     }
 
-    /// Asks every connection to close once its call in flight is answered.
+    /// Asks every connection to close: at once when it has no call, else once its call
+    /// is answered (and the answer written, within the grace).
     pub(crate) fn close(&self) {
         self.closing.store(true, Ordering::SeqCst);
-        let wakers = std::mem::take(&mut *self.wakers.lock().unwrap_or_else(|e| e.into_inner()));
-        wakers.into_values().for_each(Waker::wake);
+        self.wake_all();
+    }
+
+    /// Wakes every connection, to look at its phase again.
+    pub(crate) fn wake_all(&self) {
+        let wakers: Vec<Waker> = self.wakers.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
+        wakers.into_iter().for_each(Waker::wake);
     }
 
     /// Completes once every connection has ended.
@@ -231,6 +294,10 @@ pub(crate) struct Watched<C: GracefulConnection + Unpin> {
     id: usize,
     registered: bool,
     closing: bool,
+    phase: Arc<Phase>,
+    /// When, closing, this connection was first seen writing its answer: its grace
+    /// counts from then.
+    answer_seen: Option<Instant>,
 }
 
 impl<C: GracefulConnection + Unpin> Future for Watched<C> {
@@ -252,7 +319,28 @@ impl<C: GracefulConnection + Unpin> Future for Watched<C> {
                 Pin::new(&mut this.conn).graceful_shutdown();
             }
         }
-        Pin::new(&mut this.conn).poll(cx)
+        let polled = Pin::new(&mut this.conn).poll(cx);
+        if polled.is_pending() && this.closing && this.may_close() {
+            // No call (none yet, or part of a request), or an answer past its grace:
+            // dropping the connection closes it.
+            return Poll::Ready(Ok(()));
+        }
+        polled
+    }
+}
+
+impl<C: GracefulConnection + Unpin> Watched<C> {
+    /// Whether this closing connection may be closed now: it has no call, or has been
+    /// writing its answer for longer than the grace.
+    fn may_close(&mut self) -> bool {
+        match self.phase.get() {
+            Phase::IDLE => true,
+            Phase::ANSWER => self.answer_seen.get_or_insert_with(Instant::now).elapsed() >= self.connections.grace,
+            _ => {
+                self.answer_seen = None;
+                false
+            }
+        }
     }
 }
 

@@ -1,8 +1,11 @@
 //! The answer: the response body (whole for the protocol's answers, streamed for HTTP
 //! functions), a success with `x-fc-status: 200`, and a failure as the JSON error body
-//! with its status and `x-fc-status: 404`.
+//! with its status and `x-fc-status: 404`; and the phase of a connection (no call, a
+//! call, an answer being written), which a shutdown looks at.
 
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::task::{Context as TaskContext, Poll};
 
 use bytes::Bytes;
@@ -17,12 +20,37 @@ use crate::http_function::{BoxError, ResponseBody};
 /// `x-fc-status`: 200 on success, 404 on failure.
 pub(crate) const X_FC_STATUS: HeaderName = HeaderName::from_static("x-fc-status");
 
-/// The response body.
-pub(crate) enum Body {
+/// The response body: whole or streamed, and the phase of its connection, marked idle
+/// once it is written (dropped).
+pub(crate) struct Body {
+    kind: Kind,
+    phase: Option<Arc<Phase>>,
+}
+
+enum Kind {
     /// A protocol answer, held whole.
     Whole(Full<Bytes>),
     /// An HTTP function's answer, streamed as it produces it.
     Streamed(ResponseBody),
+}
+
+impl Body {
+    fn whole(bytes: Bytes) -> Self {
+        Body { kind: Kind::Whole(Full::new(bytes)), phase: None }
+    }
+
+    /// Marks `phase` idle once this body is written.
+    pub(crate) fn mark_idle_when_written(&mut self, phase: Arc<Phase>) {
+        self.phase = Some(phase);
+    }
+}
+
+impl Drop for Body {
+    fn drop(&mut self) {
+        if let Some(phase) = &self.phase {
+            phase.set(Phase::IDLE);
+        }
+    }
 }
 
 impl hyper::body::Body for Body {
@@ -30,23 +58,23 @@ impl hyper::body::Body for Body {
     type Error = BoxError;
 
     fn poll_frame(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        match self.get_mut() {
-            Body::Whole(full) => Pin::new(full).poll_frame(cx).map_err(|never| match never {}),
-            Body::Streamed(body) => Pin::new(body).poll_frame(cx),
+        match &mut self.get_mut().kind {
+            Kind::Whole(full) => Pin::new(full).poll_frame(cx).map_err(|never| match never {}),
+            Kind::Streamed(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
     fn is_end_stream(&self) -> bool {
-        match self {
-            Body::Whole(full) => full.is_end_stream(),
-            Body::Streamed(body) => body.is_end_stream(),
+        match &self.kind {
+            Kind::Whole(full) => full.is_end_stream(),
+            Kind::Streamed(body) => body.is_end_stream(),
         }
     }
 
     fn size_hint(&self) -> SizeHint {
-        match self {
-            Body::Whole(full) => full.size_hint(),
-            Body::Streamed(body) => body.size_hint(),
+        match &self.kind {
+            Kind::Whole(full) => full.size_hint(),
+            Kind::Streamed(body) => body.size_hint(),
         }
     }
 }
@@ -62,7 +90,7 @@ pub(crate) enum Answer {
 pub(crate) fn success(answer: Answer) -> Response<Body> {
     match answer {
         Answer::Payload(payload) => {
-            let mut response = Response::new(Body::Whole(Full::new(payload.body)));
+            let mut response = Response::new(Body::whole(payload.body));
             let headers = response.headers_mut();
             headers.insert(X_FC_STATUS, HeaderValue::from_static("200"));
             if let Some(content_type) = payload.content_type {
@@ -72,14 +100,14 @@ pub(crate) fn success(answer: Answer) -> Response<Body> {
         }
         Answer::Http(mut response) => {
             response.headers_mut().insert(X_FC_STATUS, HeaderValue::from_static("200"));
-            response.map(Body::Streamed)
+            response.map(|body| Body { kind: Kind::Streamed(body), phase: None })
         }
     }
 }
 
 /// The response for a failure: the JSON error body.
 pub(crate) fn failure(error: &FunctionError) -> Response<Body> {
-    let mut response = Response::new(Body::Whole(Full::new(Bytes::from(error.to_json()))));
+    let mut response = Response::new(Body::whole(Bytes::from(error.to_json())));
     *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::NOT_FOUND);
     let headers = response.headers_mut();
     headers.insert(X_FC_STATUS, HeaderValue::from_static("404"));
@@ -93,4 +121,25 @@ pub(crate) fn failure(error: &FunctionError) -> Response<Body> {
 /// Makes the connection close once `response` is written.
 pub(crate) fn close_connection<B>(response: &mut Response<B>) {
     response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+}
+
+/// What a connection is doing, as its shutdown needs to know: nothing (no request, or
+/// part of one), a call, or the writing of an answer.
+#[derive(Default)]
+pub(crate) struct Phase {
+    state: AtomicU8,
+}
+
+impl Phase {
+    pub(crate) const IDLE: u8 = 0;
+    pub(crate) const CALL: u8 = 1;
+    pub(crate) const ANSWER: u8 = 2;
+
+    pub(crate) fn set(&self, state: u8) {
+        self.state.store(state, Ordering::Release);
+    }
+
+    pub(crate) fn get(&self) -> u8 {
+        self.state.load(Ordering::Acquire)
+    }
 }

@@ -5,6 +5,7 @@
 //! the service with its type erased.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -21,6 +22,7 @@ use crate::context::Context;
 use crate::error::{FunctionError, IntoFunctionError};
 use crate::request_body;
 pub use crate::service::BoxError;
+use crate::tasks::Stopping;
 use crate::user_code::{self, BoxFuture};
 
 /// The body of an HTTP function's request: streamed from the caller as it arrives, or
@@ -46,6 +48,9 @@ struct Streamed {
     /// Set when the body is dropped unread while the caller waits for a `100 Continue`
     /// to send it: the answer then closes the connection.
     unread_after_expect: Option<Arc<AtomicBool>>,
+    /// The shutdown's start, waited for while the body is not there yet (made the first
+    /// time it is not).
+    stopping: Option<Pin<Box<dyn Future<Output = ()> + Send + Sync>>>,
 }
 
 impl Drop for Body {
@@ -72,7 +77,14 @@ impl Body {
     /// A body streamed from the caller; `unread_after_expect` when the caller waits for a
     /// `100 Continue`.
     pub(crate) fn incoming(incoming: hyper::body::Incoming, unread_after_expect: Option<Arc<AtomicBool>>) -> Self {
-        Body { inner: Inner::Incoming(Streamed { body: Some(incoming), polled: false, unread_after_expect }) }
+        Body {
+            inner: Inner::Incoming(Streamed {
+                body: Some(incoming),
+                polled: false,
+                unread_after_expect,
+                stopping: None,
+            }),
+        }
     }
 
     /// Reads the whole body.
@@ -128,9 +140,15 @@ impl HttpBody for Body {
         match &mut self.get_mut().inner {
             Inner::Incoming(streamed) => {
                 streamed.polled = true;
-                match streamed.body.as_mut() {
-                    Some(body) => Pin::new(body).poll_frame(cx).map_err(Into::into),
-                    None => Poll::Ready(None),
+                let Some(body) = streamed.body.as_mut() else { return Poll::Ready(None) };
+                if let Poll::Ready(frame) = Pin::new(body).poll_frame(cx) {
+                    return Poll::Ready(frame.map(|frame| frame.map_err(Into::into)));
+                }
+                // Not there yet: a shutdown does not wait for it.
+                let stopping = streamed.stopping.get_or_insert_with(|| Box::pin(Stopping::get().wait()));
+                match stopping.as_mut().poll(cx) {
+                    Poll::Ready(()) => Poll::Ready(Some(Err("the runtime is shutting down".into()))),
+                    Poll::Pending => Poll::Pending,
                 }
             }
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),

@@ -85,7 +85,7 @@ pub use bytes::Bytes;
 pub use context::{CallKind, Context, Credentials};
 pub use error::{Error, FunctionError, IntoFunctionError, Result, StackFrame};
 pub use handler::{Blocking, FromInvocation, Handler, IntoOutcome, IntoPayload, Json, Payload, blocking};
-pub use runtime::{DEFAULT_BODY_LIMIT, DEFAULT_PORT, Runtime};
+pub use runtime::{DEFAULT_BODY_LIMIT, DEFAULT_PORT, DEFAULT_SHUTDOWN_GRACE, Runtime};
 pub use service::{BoxError, FunctionService, Invocation};
 
 pub use fc_macros::{handler, initializer, pre_freeze, pre_stop};

@@ -2,6 +2,9 @@
 //! is known to be larger; and the body of a request that does not use it, read and
 //! dropped so that the caller gets its answer and the connection stays usable.
 
+use std::future::Future;
+use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -10,6 +13,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 
 use crate::error::FunctionError;
+use crate::tasks::Stopping;
 
 /// How much of an unused body is read and dropped before the connection is closed.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
@@ -53,7 +57,8 @@ pub(crate) async fn read(mut body: Incoming, limit: usize, headers: &HeaderMap) 
     let mut first: Option<Bytes> = None;
     let mut collected = bytes::BytesMut::new();
     let mut seen = 0usize;
-    while let Some(frame) = body.frame().await {
+    let mut stopping = None;
+    while let Some(frame) = next_frame(&mut body, &mut stopping).await? {
         let frame = frame.map_err(|e| {
             FunctionError::new("BadRequest", format!("cannot read the request body: {e}")).with_status(400)
         })?;
@@ -79,10 +84,35 @@ pub(crate) async fn read(mut body: Incoming, limit: usize, headers: &HeaderMap) 
     Ok(first.unwrap_or_else(|| collected.freeze()))
 }
 
+/// The body's next frame, unless the server begins to shut down while it waits for one:
+/// then the call is answered 503, and its connection closed. (`stopping` is made the
+/// first time the body is not there yet, so a body that came whole costs nothing.)
+async fn next_frame(
+    body: &mut Incoming,
+    stopping: &mut Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+) -> Result<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>, FunctionError> {
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(frame) = Pin::new(&mut *body).poll_frame(cx) {
+            return Poll::Ready(Ok(frame));
+        }
+        let wait = stopping.get_or_insert_with(|| Box::pin(Stopping::get().wait()));
+        match wait.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(FunctionError::new(
+                "ShuttingDown",
+                "the runtime is shutting down and the request body had not arrived",
+            )
+            .with_status(503)
+            .closing_connection(true))),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
+}
+
 /// Reads and drops the rest of a body that is not used (at most [`DISCARD_LIMIT`] bytes,
 /// for at most [`DISCARD_TIME`]) while the answer goes out, so that a client still
 /// sending it reads the answer instead of a reset connection, and the connection stays
-/// open for the next call.
+/// open for the next call. A shutdown stops it.
 pub(crate) fn discard(mut body: Incoming) {
     if body.is_end_stream() {
         return;
@@ -98,6 +128,9 @@ pub(crate) fn discard(mut body: Incoming) {
                 }
             }
         };
-        let _ = tokio::time::timeout(DISCARD_TIME, drain).await;
+        tokio::select! {
+            _ = tokio::time::timeout(DISCARD_TIME, drain) => {}
+            () = Stopping::get().wait() => {}
+        }
     });
 }

@@ -5,6 +5,7 @@ use std::future::Future;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tower_service::Service;
@@ -22,6 +23,9 @@ use crate::service::{BoxError, BoxLayer, FunctionService, Invocation, box_layer}
 
 /// The port used when neither `FC_CUSTOM_LISTEN_PORT` nor `FC_SERVER_PORT` is set.
 pub const DEFAULT_PORT: u16 = 9000;
+
+/// How long an answer may take to be written once shutdown has begun, by default.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// The default limit on a request body: the platform's limit on synchronous calls.
 pub const DEFAULT_BODY_LIMIT: usize = 32 * 1024 * 1024;
@@ -57,6 +61,7 @@ pub struct Runtime {
     conflict: Option<String>,
     port: Option<u16>,
     body_limit: usize,
+    shutdown_grace: Duration,
     logging: bool,
     log_level: Option<log::LevelFilter>,
 }
@@ -79,6 +84,7 @@ impl std::fmt::Debug for Runtime {
             .field("strip_base_path", &self.strip_base_path)
             .field("port", &self.port)
             .field("body_limit", &self.body_limit)
+            .field("shutdown_grace", &self.shutdown_grace)
             .finish_non_exhaustive()
     }
 }
@@ -104,6 +110,7 @@ impl Runtime {
             conflict: registered.conflict,
             port: None,
             body_limit: DEFAULT_BODY_LIMIT,
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             logging: true,
             log_level: None,
         }
@@ -211,6 +218,18 @@ impl Runtime {
         self
     }
 
+    /// How long, after SIGTERM or SIGINT, an answer may take to be written (default
+    /// [`DEFAULT_SHUTDOWN_GRACE`]). At the signal, the runtime stops accepting; closes the
+    /// connections that have no call at once (idle ones, and those with part of a
+    /// request); answers 503 to event calls whose body has not arrived; waits for the
+    /// running handlers to finish; gives each answer this long to be written to its
+    /// caller (a caller that stops reading a streamed answer, say), then closes its
+    /// connection; and exits. A second signal exits at once.
+    pub fn shutdown_grace(mut self, grace: Duration) -> Self {
+        self.shutdown_grace = grace;
+        self
+    }
+
     /// The largest request body accepted (default [`DEFAULT_BODY_LIMIT`]); a larger one
     /// is answered with 413 without being read whole.
     pub fn body_limit(mut self, bytes: usize) -> Self {
@@ -268,6 +287,7 @@ impl Runtime {
         shutdown: impl Future<Output = ()> + Send,
     ) -> io::Result<()> {
         self.check()?;
+        let grace = self.shutdown_grace;
         let server = Arc::new(self.prepare());
         logging::write_line(COLD_START_LINE);
         if panic::PANICS_ABORT {
@@ -278,7 +298,7 @@ impl Runtime {
             eprint!("{warning}");
         }
 
-        accept::serve(listener, server, shutdown).await;
+        accept::serve(listener, server, shutdown, grace).await;
         Ok(())
     }
 

@@ -1,10 +1,11 @@
 //! The calls under way: each runs to its end even when its caller goes away, and a
-//! graceful shutdown waits for them. Also the count-and-wait that connections use.
+//! graceful shutdown waits for them. Also the count-and-wait that connections use, and
+//! the shutdown's start as the parts of a call that wait on the caller see it.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::task::{Context as TaskContext, Poll};
 
 use tokio::sync::Notify;
@@ -122,5 +123,46 @@ struct Done(Arc<Tasks>);
 impl Drop for Done {
     fn drop(&mut self) {
         self.0.running.leave();
+    }
+}
+
+/// The server's shutdown, as the parts of a call that wait on the caller see it: a body
+/// still arriving is not waited for once it has begun.
+pub(crate) struct Stopping {
+    started: AtomicBool,
+    notify: Notify,
+}
+
+impl Stopping {
+    /// The process's.
+    pub(crate) fn get() -> &'static Stopping {
+        static STOPPING: std::sync::OnceLock<Stopping> = std::sync::OnceLock::new();
+        STOPPING.get_or_init(|| Stopping { started: AtomicBool::new(false), notify: Notify::new() })
+    }
+
+    /// The shutdown has begun.
+    pub(crate) fn begin(&self) {
+        self.started.store(true, Ordering::SeqCst);
+        self.notify.notify_waiters();
+    }
+
+    /// A server starts (again): no shutdown under way.
+    pub(crate) fn reset(&self) {
+        self.started.store(false, Ordering::SeqCst);
+    }
+
+    pub(crate) fn has_begun(&self) -> bool {
+        self.started.load(Ordering::SeqCst)
+    }
+
+    /// Completes once the shutdown has begun.
+    pub(crate) async fn wait(&'static self) {
+        loop {
+            let notified = self.notify.notified();
+            if self.has_begun() {
+                return;
+            }
+            notified.await;
+        }
     }
 }
