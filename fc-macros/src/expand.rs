@@ -161,6 +161,9 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     };
     let line = quote_spanned!(name.span()=> ::core::line!());
     let file = quote_spanned!(name.span()=> ::core::file!());
+    // The function's path, which labels its panics' frames where an optimised build has
+    // inlined it into this glue.
+    let path = quote_spanned!(name.span()=> ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)));
     let registration = if http {
         let call = call(quote!(#private::Request<#private::HttpBody>), quote!(#private::HttpOutcome));
         let function = if shape.is_async {
@@ -176,13 +179,20 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
             quote!(#private::HttpFn::Sync(#call))
         };
         let make = quote!(|| -> #private::HttpHandler { #private::http_handler(#function) });
-        quote!(#private::Registration::http(::core::stringify!(#name), #file, #line, #make))
+        quote!(#private::Registration::http(::core::stringify!(#name), #path, #file, #line, #make))
     } else {
         let call = call(quote!(#private::Bytes), quote!(#private::Outcome));
         let handler = if shape.is_async { call } else { quote!(#private::blocking(#call)) };
         let make = quote!(|| -> #private::FunctionService { #private::FunctionService::new(#handler) });
         let kind = format_ident!("{}", attr.call_kind());
-        quote!(#private::Registration::new(#private::CallKind::#kind, ::core::stringify!(#name), #file, #line, #make))
+        quote!(#private::Registration::new(
+            #private::CallKind::#kind,
+            ::core::stringify!(#name),
+            #path,
+            #file,
+            #line,
+            #make
+        ))
     };
     quote! {
         #[doc(hidden)]

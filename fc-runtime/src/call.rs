@@ -69,6 +69,7 @@ impl Server {
         // the end, its lines are logged), and shutdown waits for it.
         // Routing makes a request an HTTP call only when there is an HTTP function.
         Reply::Call(if let (CallKind::Http, Some(http)) = (kind, &self.functions.http) {
+            let label = self.functions.http_label;
             if self.strip_base_path {
                 strip_base_path(&mut parts);
             }
@@ -76,7 +77,7 @@ impl Server {
             parts.extensions.insert(ctx.clone());
             let unread = request_body::expects_continue(&parts.headers).then(|| Arc::new(AtomicBool::new(false)));
             let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
-            self.tasks.run(http_call(Arc::clone(http), ctx, request, unread))
+            self.tasks.run(http_call(Arc::clone(http), label, ctx, request, unread))
         } else {
             let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
             self.tasks.run(Arc::clone(self).event_call(ctx, body))
@@ -153,11 +154,12 @@ impl Server {
 /// (`unread`) closes the connection after the answer.
 async fn http_call(
     http: HttpHandler,
+    label: Option<&'static str>,
     ctx: Context,
     request: Request<HttpBody>,
     unread: Option<Arc<AtomicBool>>,
 ) -> Response<Body> {
-    let call = Guarded::start(ctx.clone(), move || http(request));
+    let call = Guarded::start(ctx.clone(), move || http(request)).labelled(label);
     let result = logged(&ctx, async { call.await.map_err(|error| error.with_status(500)) }).await;
     let mut response = respond(result.map(Answer::Http));
     if unread.is_some_and(|flag| flag.load(Ordering::Acquire)) {
@@ -194,7 +196,8 @@ fn guarded(
     body: Bytes,
 ) -> Guarded<Payload, impl FnOnce() -> BoxFuture<Result<Payload, FunctionError>> + Send + Unpin + use<>> {
     let (function, invocation) = (function.clone(), Invocation::new(ctx.clone(), body));
-    Guarded::start(ctx.clone(), move || function.invoke(invocation))
+    let label = function.label();
+    Guarded::start(ctx.clone(), move || function.invoke(invocation)).labelled(label)
 }
 
 /// The answer to a request that is not a call: the JSON error, logged as a warning.

@@ -19,6 +19,8 @@ pub(crate) struct Functions {
     pub(crate) pre_stop: Option<FunctionService>,
     /// Every request with `x-fc-control-path: /http-invoke`.
     pub(crate) http: Option<HttpHandler>,
+    /// The HTTP function's path (`crate::module::name`), when an attribute registered it.
+    pub(crate) http_label: Option<&'static str>,
 }
 
 impl Functions {

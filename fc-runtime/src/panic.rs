@@ -214,6 +214,13 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
             Some(StackFrame { path: f.file.as_deref().map(clean_path), line: f.line, label: clean_label(name) })
         })
         .collect();
+    // Without debug info the path does not tell a dependency's frames (a framework's
+    // plumbing) from the user's: the crate does. The user's is the innermost frame's.
+    if let Some(user) = frames.first().map(|f| f.label.clone()) {
+        let user = label_crate(&user).to_owned();
+        let mut first = true;
+        frames.retain(|f| std::mem::take(&mut first) || f.path.is_some() || label_crate(&f.label) == user);
+    }
     // `f::{{closure}}` and `f` (an async fn's body and its caller) read the same.
     frames.dedup_by(|b, a| a.label == b.label && (b.path.is_none() || a.path == b.path));
     let here = clean_path(file);
@@ -227,6 +234,42 @@ fn stack_trace(file: &str, line: u32, raw: &[RawFrame]) -> Vec<StackFrame> {
         _ => frames.insert(0, StackFrame { path: Some(here), line: Some(line), label: "panic".to_owned() }),
     }
     frames
+}
+
+/// The crate a function's label names: `app` for `app::f`, `<app::T as …>::f`, and for
+/// `<T as app::Trait>::f` when `T` names no crate.
+fn label_crate(label: &str) -> &str {
+    let ident_end = |text: &str| text.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(text.len());
+    match label.strip_prefix('<') {
+        Some(inner) => {
+            let end = ident_end(inner);
+            if inner[end..].starts_with("::") {
+                &inner[..end]
+            } else if let Some(at) = inner.find(" as ") {
+                let trait_path = &inner[at + " as ".len()..];
+                &trait_path[..ident_end(trait_path)]
+            } else {
+                ""
+            }
+        }
+        None => &label[..ident_end(label)],
+    }
+}
+
+/// Labels the frames of a panic in the function registered as `function`
+/// (`crate::module::name`, from its attribute) that tell nothing better: the attribute's
+/// glue, into which an optimised build inlines the function, and the placeholder of a
+/// panic found in no named frame.
+pub(crate) fn name_function_frames(error: &mut FunctionError, function: &str) {
+    let Some(frames) = error.stack_trace.as_mut() else { return };
+    let named = frames.iter().any(|f| f.label == function);
+    for (i, frame) in frames.iter_mut().enumerate() {
+        let glue = frame.label.contains("::_::") || frame.label.contains("__INVENTORY") || frame.label.ends_with("::_");
+        if glue || (i == 0 && !named && frame.label == "panic") {
+            frame.label = function.to_owned();
+        }
+    }
+    frames.dedup_by(|b, a| a.label == b.label && (b.path.is_none() || a.path == b.path));
 }
 
 #[cfg(test)]
@@ -248,6 +291,36 @@ mod tests {
                 StackFrame { path: Some("examples/errors.rs".into()), line: Some(40), label: "errors::main".into() },
             ]
         );
+    }
+
+    #[test]
+    fn frames_without_debug_info_keep_the_users_crate_only() {
+        let raw = parse_backtrace(
+            r#"Backtrace [{ fn: "core::panicking::panic_fmt" }, { fn: "http::panics::{{closure}}" }, { fn: "http::helper" }, { fn: "<F as axum::handler::Handler<((),),S>>::call::{{closure}}" }, { fn: "<axum::util::MapIntoResponseFuture<F> as core::future::future::Future>::poll" }, { fn: "<http::Stream as core::future::future::Future>::poll" }, { fn: "fc::user_code::run_sync" }]"#,
+        );
+        let labels: Vec<String> = stack_trace("examples/http.rs", 100, &raw).into_iter().map(|f| f.label).collect();
+        assert_eq!(labels, ["http::panics", "http::helper", "<http::Stream as core::future::future::Future>::poll"]);
+        assert_eq!(label_crate("<F as axum::handler::Handler<S>>::call"), "axum");
+        assert_eq!(label_crate("<app::T as core::fmt::Debug>::fmt"), "app");
+        assert_eq!(label_crate("app::f"), "app");
+    }
+
+    #[test]
+    fn a_functions_frames_take_its_path_where_they_tell_nothing_better() {
+        let mut error = FunctionError::new(PANIC_ERROR_TYPE, "boom").with_stack_trace(vec![StackFrame {
+            path: Some("src/main.rs".into()),
+            line: Some(7),
+            label: "panic".into(),
+        }]);
+        name_function_frames(&mut error, "app::handler");
+        assert_eq!(error.stack_trace().unwrap()[0].label, "app::handler");
+        let mut error = FunctionError::new(PANIC_ERROR_TYPE, "boom").with_stack_trace(vec![
+            StackFrame { path: Some("src/main.rs".into()), line: Some(7), label: "app::helper".into() },
+            StackFrame { path: None, line: None, label: "app::_::_::__INVENTORY::{{closure}}".into() },
+        ]);
+        name_function_frames(&mut error, "app::handler");
+        let labels: Vec<&str> = error.stack_trace().unwrap().iter().map(|f| f.label.as_str()).collect();
+        assert_eq!(labels, ["app::helper", "app::handler"]);
     }
 
     #[test]

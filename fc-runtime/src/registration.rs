@@ -22,6 +22,8 @@ use crate::service::FunctionService;
 pub struct Registration {
     kind: CallKind,
     name: &'static str,
+    /// `crate::module::name`.
+    path: &'static str,
     file: &'static str,
     line: u32,
     make: Make,
@@ -37,16 +39,23 @@ impl Registration {
     pub const fn new(
         kind: CallKind,
         name: &'static str,
+        path: &'static str,
         file: &'static str,
         line: u32,
         make: fn() -> FunctionService,
     ) -> Self {
-        Registration { kind, name, file, line, make: Make::Event(make) }
+        Registration { kind, name, path, file, line, make: Make::Event(make) }
     }
 
     /// An HTTP handler's registration, as the attribute macros write it.
-    pub const fn http(name: &'static str, file: &'static str, line: u32, make: fn() -> HttpHandler) -> Self {
-        Registration { kind: CallKind::Http, name, file, line, make: Make::Http(make) }
+    pub const fn http(
+        name: &'static str,
+        path: &'static str,
+        file: &'static str,
+        line: u32,
+        make: fn() -> HttpHandler,
+    ) -> Self {
+        Registration { kind: CallKind::Http, name, path, file, line, make: Make::Http(make) }
     }
 }
 
@@ -90,8 +99,11 @@ pub(crate) fn registered() -> Registered {
         }
         let Some(one) = of_kind.first() else { continue };
         match one.make {
-            Make::Http(make) => registered.functions.http = Some(make()),
-            Make::Event(make) => registered.functions.set_event(kind, make()),
+            Make::Http(make) => {
+                registered.functions.http = Some(make());
+                registered.functions.http_label = Some(one.path);
+            }
+            Make::Event(make) => registered.functions.set_event(kind, make().labelled(one.path)),
         }
     }
     if !conflicts.is_empty() {

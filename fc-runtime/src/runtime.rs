@@ -164,6 +164,7 @@ impl Runtime {
     /// ```
     pub fn http<S: HttpService>(mut self, service: S) -> Self {
         self.functions.http = Some(service.into_http_handler());
+        self.functions.http_label = None;
         self
     }
 

@@ -68,12 +68,17 @@ impl Invocation {
 #[derive(Clone)]
 pub struct FunctionService {
     call: Arc<dyn Fn(Invocation) -> BoxFuture<Outcome> + Send + Sync>,
+    /// The function's path (`crate::module::name`), when an attribute registered it.
+    label: Option<&'static str>,
 }
 
 impl FunctionService {
     /// The service that calls `handler`.
     pub fn new<H: Handler<Args>, Args>(handler: H) -> Self {
-        FunctionService { call: Arc::new(move |invocation: Invocation| handler.call(invocation.ctx, invocation.body)) }
+        FunctionService {
+            call: Arc::new(move |invocation: Invocation| handler.call(invocation.ctx, invocation.body)),
+            label: None,
+        }
     }
 
     /// Any service answering an [`Invocation`] with a [`Payload`], with its type erased.
@@ -93,6 +98,7 @@ impl FunctionService {
                     service.call(invocation).await.map_err(report)
                 })
             }),
+            label: None,
         }
     }
 }
@@ -126,6 +132,17 @@ impl FunctionService {
     pub(crate) fn invoke(&self, invocation: Invocation) -> BoxFuture<Outcome> {
         (self.call)(invocation)
     }
+
+    /// The function's path, for its panics' frames.
+    pub(crate) fn label(&self) -> Option<&'static str> {
+        self.label
+    }
+
+    /// Names the function (`crate::module::name`) for its panics' frames.
+    pub(crate) fn labelled(mut self, label: &'static str) -> Self {
+        self.label = Some(label);
+        self
+    }
 }
 
 /// A layer, as the runtime keeps it: applied to each function when the runtime starts.
@@ -139,5 +156,8 @@ where
     <L::Service as Service<Invocation>>::Error: Into<BoxError>,
     <L::Service as Service<Invocation>>::Future: Send + 'static,
 {
-    Arc::new(move |inner| FunctionService::from_service(layer.layer(inner)))
+    Arc::new(move |inner| {
+        let label = inner.label;
+        FunctionService { label, ..FunctionService::from_service(layer.layer(inner)) }
+    })
 }

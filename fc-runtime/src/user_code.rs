@@ -43,6 +43,8 @@ pub(crate) fn run_blocking<T: Send + 'static>(
 pub(crate) struct Guarded<T, S> {
     state: State<T, S>,
     ctx: Context,
+    /// The function's path, for its panics' frames.
+    label: Option<&'static str>,
 }
 
 enum State<T, S> {
@@ -54,7 +56,13 @@ enum State<T, S> {
 impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {
     /// The call `start` makes when first polled, as code of the call `ctx`.
     pub(crate) fn start(ctx: Context, start: S) -> Self {
-        Guarded { state: State::Start(start), ctx }
+        Guarded { state: State::Start(start), ctx, label: None }
+    }
+
+    /// Names the function (`crate::module::name`) for its panics' frames.
+    pub(crate) fn labelled(mut self, label: Option<&'static str>) -> Self {
+        self.label = label;
+        self
     }
 }
 
@@ -75,19 +83,28 @@ impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for G
                 _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
             }
         });
-        match result {
-            Ok(Poll::Pending) => Poll::Pending,
+        let outcome = match result {
+            Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(outcome)) => {
                 this.state = State::Done;
-                Poll::Ready(outcome)
+                outcome
             }
             Err(error) => {
                 // Drop the panicked future as user code too: its destructors may panic.
                 let state = std::mem::replace(&mut this.state, State::Done);
                 let _ = run_sync(&this.ctx, move || drop(state));
-                Poll::Ready(Err(error))
+                Err(error)
             }
-        }
+        };
+        // A panic caught here or further in (a sync function's, on the blocking pool).
+        Poll::Ready(outcome.map_err(|mut error| {
+            if let Some(label) = this.label
+                && error.error_type() == PANIC_ERROR_TYPE
+            {
+                panic::name_function_frames(&mut error, label);
+            }
+            error
+        }))
     }
 }
 
