@@ -417,9 +417,13 @@ def fc_extras():
         single = {}
         for label, body in (("ok", b'{"mode": "ok"}'), ("first_panic", b'{"mode": "panic"}'),
                             ("second_panic", b'{"mode": "panic"}'), ("first_error", b'{"mode": "error"}')):
+            if label == "first_panic":
+                single["rss_before_panic_kb"] = server.rss_kb()
             start = time.perf_counter()
             status = coldstart.try_invoke(server.port, coldstart.invoke_request(body))
             single[label] = {"ms": (time.perf_counter() - start) * 1000, "status": status}
+            if label == "first_panic":
+                single["rss_after_panic_kb"] = server.rss_kb()
         extra["single_calls"] = single
         for mode in ("ok", "error", "panic"):
             extra[f"mode_{mode}"] = measured_wrk(server.url, 1, {"WRK_BODY": json.dumps({"mode": mode})})
@@ -570,6 +574,9 @@ def render(results):
             fc_lines.append(f"| First panic ever / second panic / an ok call, each on a new connection | "
                             f"{single['first_panic']['ms']:.2f} ms / {single['second_panic']['ms']:.2f} ms / "
                             f"{single['ok']['ms']:.2f} ms |")
+            if "rss_after_panic_kb" in single:
+                fc_lines.append(f"| RSS before / after the first panic | {single['rss_before_panic_kb'] / 1024:.2f} MB / "
+                                f"{single['rss_after_panic_kb'] / 1024:.2f} MB |")
         cf, hf = extra.get("context_full"), extra.get("hello_full")
         counts = results.get("instructions", {})
         ci, hi = counts.get("fc_context"), counts.get("fc_full_headers")

@@ -78,6 +78,7 @@ mod request_body;
 mod routing;
 mod runtime;
 mod service;
+mod symbols;
 mod tasks;
 mod user_code;
 

@@ -3,10 +3,9 @@
 //! user code are left to the previous panic hook. Running user code is `user_code`'s.
 
 use std::any::Any;
-use std::backtrace::Backtrace;
 use std::cell::{Cell, RefCell};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use crate::error::{FunctionError, StackFrame};
 
@@ -23,8 +22,12 @@ thread_local! {
 struct Captured {
     file: String,
     line: u32,
-    backtrace: Backtrace,
+    /// The return addresses of the panicking thread's frames, innermost first.
+    ips: Vec<usize>,
 }
+
+/// How many frames a panic's capture keeps: the user's are near the top.
+const MAX_FRAMES: usize = 128;
 
 /// Installs the panic hook once. Panics outside handler code reach the previous hook.
 pub(crate) fn install_hook() {
@@ -34,7 +37,14 @@ pub(crate) fn install_hook() {
         std::panic::set_hook(Box::new(move |info| {
             if CATCHING.try_with(Cell::get).unwrap_or(false) {
                 let (file, line) = info.location().map_or((String::new(), 0), |l| (l.file().to_owned(), l.line()));
-                let captured = Captured { file, line, backtrace: Backtrace::force_capture() };
+                // Only the addresses now: naming the frames is the report's (and only of the
+                // frames it needs).
+                let mut ips = Vec::with_capacity(64);
+                backtrace::trace(|frame| {
+                    ips.push(frame.ip() as usize);
+                    ips.len() < MAX_FRAMES
+                });
+                let captured = Captured { file, line, ips };
                 let _ = CAPTURED.try_with(|c| c.replace(Some(captured)));
             } else {
                 previous(info);
@@ -86,8 +96,8 @@ fn report(payload: Box<dyn Any + Send>) -> FunctionError {
     let captured = CAPTURED.try_with(|c| c.take()).ok().flatten();
     let frames = match captured {
         Some(c) => {
-            let debug = catch_unwind(AssertUnwindSafe(|| format!("{:?}", c.backtrace))).unwrap_or_default();
-            stack_trace(&c.file, c.line, &parse_backtrace(&debug))
+            let raw = catch_unwind(AssertUnwindSafe(|| resolve(&c.ips))).unwrap_or_default();
+            stack_trace(&c.file, c.line, &raw)
         }
         None => Vec::new(),
     };
@@ -106,15 +116,51 @@ fn payload_message(payload: &(dyn Any + Send)) -> String {
     }
 }
 
-/// One symbol of std's `Debug` output of a `Backtrace`.
-#[derive(Debug, PartialEq)]
+/// A frame, named.
+#[derive(Debug, Default, PartialEq)]
 struct RawFrame {
     function: Option<String>,
     file: Option<String>,
     line: Option<u32>,
 }
 
-/// Parses `Backtrace [{ fn: "name", file: "path", line: 12 }, { fn: <unknown> }, …]`.
+/// Names the frames at `ips`, up to the first of the runtime's (the user's end there).
+///
+/// An optimised build names them from the executable's symbol table, read once: its debug
+/// information covers std only, and reading it costs tens of milliseconds and tens of
+/// megabytes for good. A debug build reads the debug information, for files and lines
+/// (and keeps it, so that its later panics are quick).
+fn resolve(ips: &[usize]) -> Vec<RawFrame> {
+    let mut frames = Vec::new();
+    for &ip in ips {
+        let before = frames.len();
+        if cfg!(debug_assertions) {
+            backtrace::resolve(ip as *mut std::ffi::c_void, |symbol| {
+                frames.push(RawFrame {
+                    function: symbol.name().map(|name| format!("{name:#}")),
+                    file: symbol.filename().map(|path| path.display().to_string()),
+                    line: symbol.lineno(),
+                });
+            });
+        } else {
+            frames.push(RawFrame { function: crate::symbols::function_at(ip), ..RawFrame::default() });
+        }
+        if frames.len() == before {
+            frames.push(RawFrame::default());
+        }
+        let past_user = frames[before..]
+            .iter()
+            .any(|f| f.function.as_deref().is_some_and(|name| is_runtime(name) && !is_panic_machinery(name)));
+        if past_user {
+            break;
+        }
+    }
+    frames
+}
+
+/// Parses `Backtrace [{ fn: "name", file: "path", line: 12 }, { fn: <unknown> }, …]`, the
+/// `Debug` output of std's `Backtrace`: frames for the tests.
+#[cfg(test)]
 fn parse_backtrace(debug: &str) -> Vec<RawFrame> {
     const START: &str = "{ fn: ";
     let mut frames = Vec::new();
@@ -158,6 +204,8 @@ fn is_panic_machinery(name: &str) -> bool {
         "rust_begin_unwind",
         "__rustc::rust_begin_unwind",
         "fc::panic::",
+        "backtrace::",
+        "<backtrace::",
     ];
     PREFIXES.iter().any(|p| name.starts_with(p))
 }
@@ -191,8 +239,13 @@ fn clean_label(name: &str) -> String {
     label.to_owned()
 }
 
+/// A source path as the panic's location gives it: relative to the directory the program
+/// runs in when it is below it (`examples/errors.rs`), else as it is.
 fn clean_path(path: &str) -> String {
-    path.strip_prefix("./").unwrap_or(path).to_owned()
+    static CWD: OnceLock<Option<String>> = OnceLock::new();
+    let cwd = CWD.get_or_init(|| std::env::current_dir().ok().and_then(|d| d.to_str().map(|d| format!("{d}/"))));
+    let path = path.strip_prefix("./").unwrap_or(path);
+    cwd.as_deref().and_then(|cwd| path.strip_prefix(cwd)).unwrap_or(path).to_owned()
 }
 
 /// The user's frames, innermost first, with the panic's own file and line first of all.
