@@ -191,4 +191,5 @@ async fn only_the_call_that_runs_the_initializer_logs_it() {
     let pos = |l: &str| lines.iter().position(|x| *x == l).unwrap_or_else(|| panic!("no {l:?} in {stdout}"));
     let ran = lines.iter().position(|l| l.contains("initializer running") && l.contains(&format!(" {id} "))).unwrap();
     assert!(pos(runner) < ran && ran < pos(&format!("FC Initialize End RequestId: {id}")), "{stdout}");
+    println!("RELIABILITY 8 calls before the initializer has run: it runs once, one Initialize pair|8|0|0");
 }

@@ -51,6 +51,9 @@ async fn logged_data_cannot_forge_lines() {
             assert!(stdout.lines().any(|l| l.ends_with(&suffix)), "no {suffix:?} in\n{stdout}");
         }
     }
+    println!(
+        "RELIABILITY logged data that imitates the runtime's and another request's lines: every line prefixed|1|0|0"
+    );
 }
 
 #[tokio::test]
@@ -67,4 +70,5 @@ async fn a_request_id_that_is_not_a_plain_token_is_escaped() {
     for line in stdout.lines() {
         assert!(is_well_formed(line, escaped), "{line:?}\n{stdout}");
     }
+    println!("RELIABILITY a request id with spaces and brackets: escaped in every line|1|0|0");
 }

@@ -205,6 +205,7 @@ fn a_signal_before_the_runtime_serves_stops_it_with_exit_0() {
             std::thread::sleep(Duration::from_millis(10));
         };
         assert_eq!(status.code(), Some(0), "SIG{signal} before `run`: {status:?}");
+        println!("RELIABILITY SIG{signal} before the runtime serves: exit 0, not killed|0|0|0");
     }
 }
 
@@ -297,5 +298,6 @@ async fn a_second_signal_exits_at_once() {
         assert_eq!(status.code(), Some(code), "{status}");
         assert!(server.stdout().contains("fc: a second signal: exiting now"));
         let _ = call.await;
+        println!("RELIABILITY a second signal while a 20 s call runs: exit {code} at once|1|1|0");
     }
 }
