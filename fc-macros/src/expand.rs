@@ -8,11 +8,12 @@ use syn::{Ident, Item, Path};
 
 use crate::args;
 use crate::signature::{self, Attr, Encoding, Output, Shape, Value};
+use crate::site::Site;
 
 /// Expands the attribute on `item`. Never panics: every problem becomes a compile error
 /// emitted beside the unchanged item.
-pub(crate) fn expand(attr: Attr, args: TokenStream, item: TokenStream) -> TokenStream {
-    match try_expand(attr, args, item.clone()) {
+pub(crate) fn expand(attr: Attr, site: Site, args: TokenStream, item: TokenStream) -> TokenStream {
+    match try_expand(attr, site, args, item.clone()) {
         Ok(tokens) => tokens,
         Err(error) => {
             let error = error.to_compile_error();
@@ -26,13 +27,25 @@ pub(crate) fn expand(attr: Attr, args: TokenStream, item: TokenStream) -> TokenS
     }
 }
 
-fn try_expand(attr: Attr, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+fn try_expand(attr: Attr, site: Site, args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let parsed_args = args::parse(attr, args);
     let function = match syn::parse2::<Item>(item.clone()) {
         Ok(Item::Fn(function)) => function,
         Ok(other) => return Err(not_a_function(attr, &other)),
         Err(error) => return Err(syn::Error::new(error.span(), format!("{attr} goes on a function: {error}"))),
     };
+    // A method (`self`) is reported by the shape check, at its `self`.
+    let has_receiver = function.sig.receiver().is_some();
+    if let Some(ty) = site.in_impl.as_ref().filter(|_| !has_receiver) {
+        let name = &function.sig.ident;
+        return Err(syn::Error::new(
+            name.span(),
+            format!(
+                "{attr} goes on a free function, not on an associated function of an `impl` block: \
+                 move `{name}` out of `impl {ty}`, or put the attribute on a free function that calls `{ty}::{name}`"
+            ),
+        ));
+    }
     let shape = signature::analyze(attr, &function);
     let (args, shape) = match (parsed_args, shape) {
         (Ok(args), Ok(shape)) => (args, shape),
@@ -208,7 +221,7 @@ mod tests {
     use super::*;
 
     fn expanded(attr: Attr, args: TokenStream, item: TokenStream) -> String {
-        expand(attr, args, item).to_string()
+        expand(attr, Site::default(), args, item).to_string()
     }
 
     #[test]

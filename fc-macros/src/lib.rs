@@ -10,8 +10,32 @@ use proc_macro::TokenStream;
 mod args;
 mod expand;
 mod signature;
+mod site;
 
 use signature::Attr;
+use site::Site;
+
+/// Expands `attr` on `item`, knowing where it stands.
+fn run(attr: Attr, args: TokenStream, item: TokenStream) -> TokenStream {
+    let site = match (item.clone().into_iter().next(), function_name(&item)) {
+        (Some(first), Some(name)) => Site::of(first.span(), &name),
+        _ => Site::default(),
+    };
+    expand::expand(attr, site, args.into(), item.into()).into()
+}
+
+/// The name of the function `item` is, if it is one: the identifier after `fn`.
+fn function_name(item: &TokenStream) -> Option<String> {
+    let mut tokens = item.clone().into_iter();
+    while let Some(token) = tokens.next() {
+        if let proc_macro::TokenTree::Ident(ident) = &token
+            && ident.to_string() == "fn"
+        {
+            return tokens.next().map(|name| name.to_string());
+        }
+    }
+    None
+}
 
 /// Makes the function the program's event handler, which serves `POST /invoke`.
 ///
@@ -24,26 +48,26 @@ use signature::Attr;
 /// the runtime crate is not `fc`.
 #[proc_macro_attribute]
 pub fn handler(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Attr::Handler, args.into(), item.into()).into()
+    run(Attr::Handler, args, item)
 }
 
 /// Makes the function the initializer hook, which serves `POST /initialize`: no parameter
 /// or the context; returns nothing or `Result<(), E>`; `async` or not.
 #[proc_macro_attribute]
 pub fn initializer(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Attr::Initializer, args.into(), item.into()).into()
+    run(Attr::Initializer, args, item)
 }
 
 /// Makes the function the pre-freeze hook, which serves `GET /pre-freeze`: no parameter
 /// or the context; returns nothing or `Result<(), E>`; `async` or not.
 #[proc_macro_attribute]
 pub fn pre_freeze(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Attr::PreFreeze, args.into(), item.into()).into()
+    run(Attr::PreFreeze, args, item)
 }
 
 /// Makes the function the pre-stop hook, which serves `GET /pre-stop`: no parameter or
 /// the context; returns nothing or `Result<(), E>`; `async` or not.
 #[proc_macro_attribute]
 pub fn pre_stop(args: TokenStream, item: TokenStream) -> TokenStream {
-    expand::expand(Attr::PreStop, args.into(), item.into()).into()
+    run(Attr::PreStop, args, item)
 }
