@@ -122,6 +122,18 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         Value::Output { ty, encoding: Encoding::Json } => {
             quote_spanned!(ty.span()=> #private::json_output::<#ty>(#expr))
         }
+        Value::Pair { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
+        Value::Pair { first: a, second: b, .. } => {
+            let (first, second) =
+                (Ident::new("__fc_first", Span::mixed_site()), Ident::new("__fc_second", Span::mixed_site()));
+            let a_arg = quote_spanned!(a.span()=> #a);
+            let b_arg = quote_spanned!(b.span()=> #b);
+            quote! {
+                match #expr {
+                    (#first, #second) => #private::json_pair::<#a_arg, #b_arg>(#first, #second),
+                }
+            }
+        }
         Value::Output { ty, encoding: Encoding::Raw | Encoding::Http } => {
             quote_spanned!(ty.span()=> #private::raw_output::<#ty>(#expr))
         }

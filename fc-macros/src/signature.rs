@@ -84,6 +84,10 @@ pub(crate) enum Value {
     Unit,
     /// An output of this type.
     Output { ty: Box<Type>, encoding: Encoding },
+    /// An output pair `(A, B)`: for an event handler, written as a JSON array element by
+    /// element, so that a type that does not fit is reported as the pair's first or
+    /// second element (the second may be meant as a Go-style error).
+    Pair { ty: Box<Type>, first: Box<Type>, second: Box<Type> },
 }
 
 /// The return type.
@@ -299,7 +303,15 @@ fn output_encoding(ty: &Type) -> Encoding {
 
 /// Classifies what a successful call returns.
 fn classify_value(ty: &Type) -> Value {
-    if is_unit(ty) { Value::Unit } else { Value::Output { ty: Box::new(ty.clone()), encoding: output_encoding(ty) } }
+    match ty {
+        _ if is_unit(ty) => Value::Unit,
+        Type::Tuple(tuple) if tuple.elems.len() == 2 => Value::Pair {
+            ty: Box::new(ty.clone()),
+            first: Box::new(tuple.elems[0].clone()),
+            second: Box::new(tuple.elems[1].clone()),
+        },
+        _ => Value::Output { ty: Box::new(ty.clone()), encoding: output_encoding(ty) },
+    }
 }
 
 /// Classifies the return type, or says why it cannot be one.
@@ -475,7 +487,10 @@ pub(crate) fn analyze(attr: Attr, function: &ItemFn) -> syn::Result<Shape> {
     if attr.is_hook() {
         let returns_value = matches!(
             &output,
-            Some(Output::Plain(Value::Output { .. }) | Output::Result { ok: Value::Output { .. }, .. })
+            Some(
+                Output::Plain(Value::Output { .. } | Value::Pair { .. })
+                    | Output::Result { ok: Value::Output { .. } | Value::Pair { .. }, .. }
+            )
         );
         if returns_value && let ReturnType::Type(_, ty) = &sig.output {
             errors.push_spanned(ty, format!("{attr} returns nothing or `Result<(), E>`; found `{}`", text(ty)));

@@ -10,6 +10,7 @@
 //! the builder accepts.
 
 use bytes::Bytes;
+use serde::Serialize;
 
 use crate::context::{CallKind, Context};
 use crate::error::{FunctionError, IntoFunctionError};
@@ -175,6 +176,27 @@ where
     }
 }
 
+/// The first element of an output pair, written as JSON: an alias of `serde::Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` writes a pair as a JSON array, and cannot write its first element `{Self}`",
+    label = "this type does not implement `serde::Serialize`",
+    note = "derive it with `#[derive(serde::Serialize)]`"
+)]
+pub trait PairFirst: Serialize {}
+
+impl<T: Serialize> PairFirst for T {}
+
+/// The second element of an output pair, written as JSON: an alias of `serde::Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` writes a pair as a JSON array, and cannot write its second element `{Self}`",
+    label = "this type does not implement `serde::Serialize`",
+    note = "if `{Self}` is an error, as in Go's `(output, error)`, return `Result<Out, {Self}>`: an output or an error is a `Result` in Rust",
+    note = "else derive `serde::Serialize` for it"
+)]
+pub trait PairSecond: Serialize {}
+
+impl<T: Serialize> PairSecond for T {}
+
 /// An output written as is: an alias of `IntoPayload`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot write `{Self}` as the raw body",
@@ -235,6 +257,11 @@ pub fn raw_input<T: RawInput>(ctx: &Context, body: Bytes) -> Result<T, FunctionE
 /// Writes a JSON output.
 pub fn json_output<T: JsonOutput>(output: T) -> Outcome {
     output.write()
+}
+
+/// Writes an output pair as a JSON array.
+pub fn json_pair<A: PairFirst, B: PairSecond>(first: A, second: B) -> Outcome {
+    Json((first, second)).into_payload()
 }
 
 /// Writes a raw output.
