@@ -100,7 +100,14 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         let ty = &input.ty;
         let value = Ident::new("__fc_input", Span::mixed_site());
         let build = match input.encoding {
-            Encoding::Json => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#ctx, &#body)),
+            Encoding::Json => match signature::container_element(ty) {
+                Some((container, element)) => {
+                    let parse = format_ident!("json_input_{}", container);
+                    let element = quote_spanned!(element.span()=> #element);
+                    quote_spanned!(ty.span()=> #private::#parse::<#element>(&#ctx, &#body))
+                }
+                None => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#ctx, &#body)),
+            },
             Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#ctx, #body)),
             Encoding::Http => quote_spanned!(ty.span()=> #private::Ok(#private::http_input::<#ty>(#body))),
         };
@@ -119,9 +126,14 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         Value::Unit if http => quote!({ let () = #expr; #private::http_output(()) }),
         Value::Output { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
-        Value::Output { ty, encoding: Encoding::Json } => {
-            quote_spanned!(ty.span()=> #private::json_output::<#ty>(#expr))
-        }
+        Value::Output { ty, encoding: Encoding::Json } => match signature::container_element(ty) {
+            Some((container, element)) => {
+                let write = format_ident!("json_output_{}", container);
+                let element = quote_spanned!(element.span()=> #element);
+                quote_spanned!(ty.span()=> #private::#write::<#element>(#expr))
+            }
+            None => quote_spanned!(ty.span()=> #private::json_output::<#ty>(#expr)),
+        },
         Value::Pair { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Pair { first: a, second: b, .. } => {
             let (first, second) =

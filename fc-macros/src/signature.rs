@@ -186,6 +186,22 @@ pub(crate) fn encoding(ty: &Type) -> Encoding {
     Encoding::Json
 }
 
+/// `Vec<T>` or `Option<T>` under any path: the container's name and `T`. Its element is
+/// checked on its own, so that a type that does not fit is reported at it.
+pub(crate) fn container_element(ty: &Type) -> Option<(&'static str, &Type)> {
+    let segment = last_segment(ty)?;
+    let container = match segment.ident.to_string().as_str() {
+        "Vec" => "vec",
+        "Option" => "option",
+        _ => return None,
+    };
+    let PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
+    match (args.args.len(), args.args.first()) {
+        (1, Some(GenericArgument::Type(element))) if !is_named(element, "u8") => Some((container, element)),
+        _ => None,
+    }
+}
+
 fn is_unit(ty: &Type) -> bool {
     matches!(ty, Type::Tuple(t) if t.elems.is_empty())
 }

@@ -11,6 +11,7 @@
 
 use bytes::Bytes;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use crate::context::{CallKind, Context};
 use crate::error::{FunctionError, IntoFunctionError};
@@ -176,6 +177,28 @@ where
     }
 }
 
+/// An element of a `Vec` or an `Option` input, parsed from JSON: an alias of
+/// `serde::de::DeserializeOwned`.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot parse `{Self}`, in its input, from JSON",
+    label = "this type does not implement `serde::Deserialize`",
+    note = "derive it with `#[derive(serde::Deserialize)]`"
+)]
+pub trait JsonInputElement: DeserializeOwned {}
+
+impl<T: DeserializeOwned> JsonInputElement for T {}
+
+/// An element of a `Vec` or an `Option` output, written as JSON: an alias of
+/// `serde::Serialize`.
+#[diagnostic::on_unimplemented(
+    message = "`#[fc::handler]` cannot write `{Self}`, in its output, as JSON",
+    label = "this type does not implement `serde::Serialize`",
+    note = "derive it with `#[derive(serde::Serialize)]`"
+)]
+pub trait JsonOutputElement: Serialize {}
+
+impl<T: Serialize> JsonOutputElement for T {}
+
 /// The first element of an output pair, written as JSON: an alias of `serde::Serialize`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` writes a pair as a JSON array, and cannot write its first element `{Self}`",
@@ -247,6 +270,26 @@ error_trait!(PreStopError, "`#[fc::pre_stop]` cannot report `{Self}` as a functi
 /// Parses a JSON input (an empty body is `null`).
 pub fn json_input<T: JsonInput>(ctx: &Context, body: &Bytes) -> Result<T, FunctionError> {
     T::parse(ctx, body)
+}
+
+/// Parses a `Vec` input, element by element as its check goes.
+pub fn json_input_vec<T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Result<Vec<T>, FunctionError> {
+    Json::<Vec<T>>::from_invocation(ctx, body).map(|Json(value)| value)
+}
+
+/// Parses an `Option` input.
+pub fn json_input_option<T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Result<Option<T>, FunctionError> {
+    Json::<Option<T>>::from_invocation(ctx, body).map(|Json(value)| value)
+}
+
+/// Writes a `Vec` output.
+pub fn json_output_vec<T: JsonOutputElement>(output: Vec<T>) -> Outcome {
+    Json(output).into_payload()
+}
+
+/// Writes an `Option` output.
+pub fn json_output_option<T: JsonOutputElement>(output: Option<T>) -> Outcome {
+    Json(output).into_payload()
 }
 
 /// Passes the raw body.

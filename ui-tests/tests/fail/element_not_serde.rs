@@ -1,0 +1,12 @@
+struct Order {
+    _id: u64,
+}
+
+struct Receipt;
+
+#[fc::handler]
+async fn handler(_orders: Vec<Order>) -> Option<Receipt> {
+    None
+}
+
+fn main() {}
