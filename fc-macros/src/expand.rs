@@ -177,14 +177,18 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     // or be shadowed by one. They capture nothing.
     let call = |body_ty: TokenStream, outcome: TokenStream| {
         if shape.is_async {
+            // The future, boxed as the runtime keeps it, at the function's name: one that
+            // is not `Send` is reported there, once, with what it holds across `.await`.
+            let private_here = respanned(private.clone(), name.span());
+            let future = quote_spanned! {name.span()=>
+                #private_here::send_future(async move {
+                    #prelude
+                    let #output = #name(#(#call_args),*).await;
+                    #convert
+                })
+            };
             quote! {
-                |#ctx: #private::Context, #body: #body_ty| {
-                    async move {
-                        #prelude
-                        let #output = #name(#(#call_args),*).await;
-                        #convert
-                    }
-                }
+                |#ctx: #private::Context, #body: #body_ty| -> #private::BoxFuture<#outcome> { #future }
             }
         } else {
             quote! {
@@ -205,12 +209,7 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         let call = call(quote!(#private::Request<#private::HttpBody>), quote!(#private::HttpOutcome));
         let function = if shape.is_async {
             quote! {
-                #private::HttpFn::Async(
-                    |#ctx: #private::Context, #body: #private::Request<#private::HttpBody>|
-                        -> #private::BoxFuture<#private::HttpOutcome> {
-                        #private::Box::pin((#call)(#ctx, #body))
-                    }
-                )
+                #private::HttpFn::Async(#call)
             }
         } else {
             quote!(#private::HttpFn::Sync(#call))
@@ -219,8 +218,12 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         quote!(#private::Registration::http(::core::stringify!(#name), #path, #file, #line, #make))
     } else {
         let call = call(quote!(#private::Bytes), quote!(#private::Outcome));
-        let handler = if shape.is_async { call } else { quote!(#private::blocking(#call)) };
-        let make = quote!(|| -> #private::FunctionService { #private::FunctionService::new(#handler) });
+        let service = if shape.is_async {
+            quote!(#private::FunctionService::new::<_, #private::BoxedGlue>(#call))
+        } else {
+            quote!(#private::FunctionService::new(#private::blocking(#call)))
+        };
+        let make = quote!(|| -> #private::FunctionService { #service });
         let kind = format_ident!("{}", attr.call_kind());
         quote!(#private::Registration::new(
             #private::CallKind::#kind,
@@ -238,6 +241,17 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
             #private::inventory::submit! { #registration }
         };
     }
+}
+
+/// `tokens` with every token at `span` (a path, so that an error it causes points there).
+fn respanned(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 #[cfg(test)]

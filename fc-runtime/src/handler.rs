@@ -323,6 +323,21 @@ impl_handler!();
 impl_handler!(; A);
 impl_handler!(A; B);
 
+/// Marks the [`Handler`] implementation for a function of the context and the body that
+/// returns its outcome's future boxed: what the attribute macros generate for an async
+/// function (its box is the call's only one).
+#[doc(hidden)]
+pub enum BoxedGlue {}
+
+impl<F> Handler<BoxedGlue> for F
+where
+    F: Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync + 'static,
+{
+    fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
+        self(ctx, body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ use crate::functions::Functions;
 use crate::handler::{FromInvocation, IntoPayload, Json, Outcome};
 use crate::http_function::{Body as HttpBody, HttpHandler, HttpOutcome, HttpService, IntoHttpResponse};
 use crate::service::FunctionService;
+use crate::user_code::BoxFuture;
 
 /// A function registered by an attribute.
 pub struct Registration {
@@ -112,6 +113,12 @@ pub(crate) fn registered() -> Registered {
         registered.conflict = Some(conflicts.join("; "));
     }
     registered
+}
+
+/// An async function's future, boxed as the runtime keeps it. It must be `Send`: it may
+/// move between the runtime's worker threads at every `.await`.
+pub fn send_future<F: std::future::Future + Send + 'static>(future: F) -> BoxFuture<F::Output> {
+    Box::pin(future)
 }
 
 /// An HTTP handler's service, with its type erased as the builder's
