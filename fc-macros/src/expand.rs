@@ -132,7 +132,18 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
                 let element = quote_spanned!(element.span()=> #element);
                 quote_spanned!(ty.span()=> #private::#write::<#element>(#expr))
             }
-            None => quote_spanned!(ty.span()=> #private::json_output::<#ty>(#expr)),
+            // A `Result` under another name is answered as a `Result`.
+            None => {
+                let answer =
+                    quote_spanned!(ty.span()=> #private::OutputProbe::<#ty>(#private::Some(#expr)).fc_answer());
+                quote! {
+                    {
+                        #[allow(unused_imports)]
+                        use #private::{PlainAnswer as _, ResultAnswer as _};
+                        #answer
+                    }
+                }
+            }
         },
         Value::Pair { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Pair { first: a, second: b, .. } => {

@@ -124,5 +124,6 @@ pub mod __private {
     pub use http::{Request, Response};
     pub use inventory;
     pub use std::boxed::Box;
+    pub use std::option::Option::Some;
     pub use std::result::Result::{Err, Ok};
 }

@@ -309,6 +309,54 @@ pub fn json_output<T: JsonOutput>(output: T) -> Outcome {
     output.write()
 }
 
+/// An output whose type is not named `Result` — which may be one all the same, under
+/// another name (`type Answer<T> = Result<T, MyError>`). The attribute answers it with
+/// `OutputProbe(Some(output)).fc_answer()`: method resolution takes [`ResultAnswer`] (by
+/// value) when the type is a `Result`, whatever its name, and [`PlainAnswer`] (by
+/// `&mut`, which takes the output out) otherwise. Each method's bounds give a type that
+/// does not fit its check's message.
+pub struct OutputProbe<T>(pub Option<T>);
+
+/// A `Result` output under another name: its value written as JSON, its error reported.
+pub trait ResultAnswer<T, E> {
+    /// The answer.
+    fn fc_answer<M>(self) -> Outcome
+    where
+        T: JsonOutput,
+        E: HandlerError<M>;
+}
+
+impl<T, E> ResultAnswer<T, E> for OutputProbe<Result<T, E>> {
+    fn fc_answer<M>(self) -> Outcome
+    where
+        T: JsonOutput,
+        E: HandlerError<M>,
+    {
+        match self.0 {
+            Some(Ok(value)) => value.write(),
+            Some(Err(error)) => Err(error.report()),
+            None => empty_output(),
+        }
+    }
+}
+
+/// Any other output, written as JSON.
+pub trait PlainAnswer<T> {
+    /// The answer.
+    fn fc_answer(self) -> Outcome
+    where
+        T: JsonOutput;
+}
+
+impl<T> PlainAnswer<T> for &mut OutputProbe<T> {
+    fn fc_answer(self) -> Outcome
+    where
+        T: JsonOutput,
+    {
+        self.0.take().map_or_else(empty_output, JsonOutput::write)
+    }
+}
+
 /// Writes an output pair as a JSON array.
 pub fn json_pair<A: PairFirst, B: PairSecond>(first: A, second: B) -> Outcome {
     Json((first, second)).into_payload()
