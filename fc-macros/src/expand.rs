@@ -192,7 +192,7 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
             // is not `Send` is reported there, once, with what it holds across `.await`.
             let private_here = respanned(private.clone(), name.span());
             let future = quote_spanned! {name.span()=>
-                #private_here::send_future(async move {
+                #private_here::attribute_requires_a_send_future(async move {
                     #prelude
                     let #output = #name(#(#call_args),*).await;
                     #convert

@@ -117,7 +117,7 @@ pub(crate) fn registered() -> Registered {
 
 /// An async function's future, boxed as the runtime keeps it. It must be `Send`: it may
 /// move between the runtime's worker threads at every `.await`.
-pub fn send_future<F: std::future::Future + Send + 'static>(future: F) -> BoxFuture<F::Output> {
+pub fn attribute_requires_a_send_future<F: std::future::Future + Send + 'static>(future: F) -> BoxFuture<F::Output> {
     Box::pin(future)
 }
 
