@@ -286,7 +286,13 @@ mod tests {
         );
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
         assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_ctx , & __fc_body)"), "{out}");
-        assert!(out.contains(":: fc :: __private :: FunctionService :: new (| __fc_ctx"), "{out}");
+        assert!(
+            out.contains(
+                ":: fc :: __private :: FunctionService :: new :: < _ , :: fc :: __private :: BoxedGlue > (| __fc_ctx"
+            ),
+            "{out}"
+        );
+        assert!(out.contains(":: fc :: __private :: attribute_requires_a_send_future (async move"), "{out}");
         assert!(out.contains(":: fc :: __private :: CallKind :: Invoke"), "{out}");
     }
 
