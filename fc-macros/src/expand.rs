@@ -230,7 +230,7 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
     } else {
         let call = call(quote!(#private::Bytes), quote!(#private::Outcome));
         let service = if shape.is_async {
-            quote!(#private::FunctionService::new::<_, #private::BoxedGlue>(#call))
+            quote!(#private::FunctionService::new(#private::Glue(#call)))
         } else {
             quote!(#private::FunctionService::new(#private::blocking(#call)))
         };
@@ -287,9 +287,7 @@ mod tests {
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
         assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_ctx , & __fc_body)"), "{out}");
         assert!(
-            out.contains(
-                ":: fc :: __private :: FunctionService :: new :: < _ , :: fc :: __private :: BoxedGlue > (| __fc_ctx"
-            ),
+            out.contains(":: fc :: __private :: FunctionService :: new (:: fc :: __private :: Glue (| __fc_ctx"),
             "{out}"
         );
         assert!(out.contains(":: fc :: __private :: attribute_requires_a_send_future (async move"), "{out}");

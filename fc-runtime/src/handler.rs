@@ -323,18 +323,22 @@ impl_handler!();
 impl_handler!(; A);
 impl_handler!(A; B);
 
-/// Marks the [`Handler`] implementation for a function of the context and the body that
-/// returns its outcome's future boxed: what the attribute macros generate for an async
-/// function (its box is the call's only one).
+/// A function of the context and the body that returns its outcome's future boxed: what
+/// the attribute macros generate for an async function (its box is the call's only one).
+/// A type of its own, so that no closure a program writes matches two implementations.
 #[doc(hidden)]
-pub enum BoxedGlue {}
+pub struct Glue<F>(pub F);
 
-impl<F> Handler<BoxedGlue> for F
+/// Marks the [`Handler`] implementation for [`Glue`].
+#[doc(hidden)]
+pub enum GlueArgs {}
+
+impl<F> Handler<GlueArgs> for Glue<F>
 where
     F: Fn(Context, Bytes) -> BoxFuture<Outcome> + Send + Sync + 'static,
 {
     fn call(&self, ctx: Context, body: Bytes) -> BoxFuture<Outcome> {
-        self(ctx, body)
+        (self.0)(ctx, body)
     }
 }
 

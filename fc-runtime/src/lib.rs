@@ -113,7 +113,7 @@ pub fn run() -> std::io::Result<()> {
 pub mod __private {
     pub use crate::context::{CallKind, Context};
     pub use crate::error::FunctionError;
-    pub use crate::handler::{BoxedGlue, Outcome, blocking};
+    pub use crate::handler::{Glue, Outcome, blocking};
     pub use crate::http_function::{Body as HttpBody, HttpFn, HttpHandler, HttpOutcome};
     pub use crate::logging::format_timestamp;
     pub use crate::registration::*;
