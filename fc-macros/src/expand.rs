@@ -101,10 +101,10 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         let value = Ident::new("__fc_input", Span::mixed_site());
         let build = match input.encoding {
             Encoding::Json => match signature::container_element(ty) {
-                Some((container, element)) => {
+                Some((container, types)) => {
                     let parse = format_ident!("json_input_{}", container);
-                    let element = quote_spanned!(element.span()=> #element);
-                    quote_spanned!(ty.span()=> #private::#parse::<#element>(&#ctx, &#body))
+                    let types = types.iter().map(|t| quote_spanned!(t.span()=> #t));
+                    quote_spanned!(ty.span()=> #private::#parse::<#(#types),*>(&#ctx, &#body))
                 }
                 None => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#ctx, &#body)),
             },
@@ -127,10 +127,10 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
         Value::Output { ty, .. } if http => quote_spanned!(ty.span()=> #private::http_output::<#ty>(#expr)),
         Value::Unit => quote!({ let () = #expr; #private::empty_output() }),
         Value::Output { ty, encoding: Encoding::Json } => match signature::container_element(ty) {
-            Some((container, element)) => {
+            Some((container, types)) => {
                 let write = format_ident!("json_output_{}", container);
-                let element = quote_spanned!(element.span()=> #element);
-                quote_spanned!(ty.span()=> #private::#write::<#element>(#expr))
+                let types = types.iter().map(|t| quote_spanned!(t.span()=> #t));
+                quote_spanned!(ty.span()=> #private::#write::<#(#types),*>(#expr))
             }
             // A `Result` under another name is answered as a `Result`.
             None => {

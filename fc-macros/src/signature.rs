@@ -186,20 +186,29 @@ pub(crate) fn encoding(ty: &Type) -> Encoding {
     Encoding::Json
 }
 
-/// `Vec<T>` or `Option<T>` under any path: the container's name and `T`. Its element is
+/// A standard container under any path — `Vec<T>`, `Option<T>`, `HashMap<K, T>` or
+/// `BTreeMap<K, T>` — as its name and its type arguments (`T` last). Its element `T` is
 /// checked on its own, so that a type that does not fit is reported at it.
-pub(crate) fn container_element(ty: &Type) -> Option<(&'static str, &Type)> {
+pub(crate) fn container_element(ty: &Type) -> Option<(&'static str, Vec<&Type>)> {
     let segment = last_segment(ty)?;
-    let container = match segment.ident.to_string().as_str() {
-        "Vec" => "vec",
-        "Option" => "option",
+    let (container, arity) = match segment.ident.to_string().as_str() {
+        "Vec" => ("vec", 1),
+        "Option" => ("option", 1),
+        "HashMap" => ("hash_map", 2),
+        "BTreeMap" => ("btree_map", 2),
         _ => return None,
     };
     let PathArguments::AngleBracketed(args) = &segment.arguments else { return None };
-    match (args.args.len(), args.args.first()) {
-        (1, Some(GenericArgument::Type(element))) if !is_named(element, "u8") => Some((container, element)),
-        _ => None,
-    }
+    let types: Vec<&Type> = args
+        .args
+        .iter()
+        .filter_map(|arg| match arg {
+            GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect();
+    let raw = container == "vec" && types.first().is_some_and(|t| is_named(t, "u8"));
+    (types.len() == arity && args.args.len() == arity && !raw).then_some((container, types))
 }
 
 fn is_unit(ty: &Type) -> bool {

@@ -9,6 +9,9 @@
 //! implementation is a blanket over that trait, so the attribute accepts exactly what
 //! the builder accepts.
 
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
+
 use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -184,7 +187,7 @@ where
     }
 }
 
-/// An element of a `Vec` or an `Option` input, parsed from JSON: an alias of
+/// An element of a `Vec`, `Option` or map input, parsed from JSON: an alias of
 /// `serde::de::DeserializeOwned`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot parse `{Self}`, in its input, from JSON",
@@ -195,7 +198,7 @@ pub trait JsonInputElement: DeserializeOwned {}
 
 impl<T: DeserializeOwned> JsonInputElement for T {}
 
-/// An element of a `Vec` or an `Option` output, written as JSON: an alias of
+/// An element of a `Vec`, `Option` or map output, written as JSON: an alias of
 /// `serde::Serialize`.
 #[diagnostic::on_unimplemented(
     message = "`#[fc::handler]` cannot write `{Self}`, in its output, as JSON",
@@ -287,6 +290,32 @@ pub fn json_input_vec<T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Resul
 /// Parses an `Option` input.
 pub fn json_input_option<T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Result<Option<T>, FunctionError> {
     Json::<Option<T>>::from_invocation(ctx, body).map(|Json(value)| value)
+}
+
+/// Parses a `HashMap` input.
+pub fn json_input_hash_map<K, T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Result<HashMap<K, T>, FunctionError>
+where
+    K: DeserializeOwned + Eq + Hash,
+{
+    Json::<HashMap<K, T>>::from_invocation(ctx, body).map(|Json(value)| value)
+}
+
+/// Parses a `BTreeMap` input.
+pub fn json_input_btree_map<K: DeserializeOwned + Ord, T: JsonInputElement>(
+    ctx: &Context,
+    body: &Bytes,
+) -> Result<BTreeMap<K, T>, FunctionError> {
+    Json::<BTreeMap<K, T>>::from_invocation(ctx, body).map(|Json(value)| value)
+}
+
+/// Writes a `HashMap` output.
+pub fn json_output_hash_map<K: Serialize, T: JsonOutputElement>(output: HashMap<K, T>) -> Outcome {
+    Json(output).into_payload()
+}
+
+/// Writes a `BTreeMap` output.
+pub fn json_output_btree_map<K: Serialize, T: JsonOutputElement>(output: BTreeMap<K, T>) -> Outcome {
+    Json(output).into_payload()
 }
 
 /// Writes a `Vec` output.
