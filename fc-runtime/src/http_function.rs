@@ -5,7 +5,6 @@
 //! the service with its type erased.
 
 use std::convert::Infallible;
-use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +21,7 @@ use crate::context::Context;
 use crate::error::{FunctionError, IntoFunctionError};
 use crate::request_body;
 pub use crate::service::BoxError;
-use crate::tasks::Stopping;
+use crate::tasks::{Stopping, StoppingWait};
 use crate::user_code::{self, BoxFuture};
 
 /// The body of an HTTP function's request: streamed from the caller as it arrives, or
@@ -50,7 +49,7 @@ struct Streamed {
     unread_after_expect: Option<Arc<AtomicBool>>,
     /// The shutdown's start, waited for while the body is not there yet (made the first
     /// time it is not).
-    stopping: Option<Pin<Box<dyn Future<Output = ()> + Send + Sync>>>,
+    stopping: Option<StoppingWait>,
 }
 
 impl Drop for Body {
@@ -145,10 +144,10 @@ impl HttpBody for Body {
                     return Poll::Ready(frame.map(|frame| frame.map_err(Into::into)));
                 }
                 // Not there yet: a shutdown does not wait for it.
-                let stopping = streamed.stopping.get_or_insert_with(|| Box::pin(Stopping::get().wait()));
-                match stopping.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Some(Err("the runtime is shutting down".into()))),
-                    Poll::Pending => Poll::Pending,
+                if Stopping::get().poll_begun(&mut streamed.stopping, cx) {
+                    Poll::Ready(Some(Err("the runtime is shutting down".into())))
+                } else {
+                    Poll::Pending
                 }
             }
             Inner::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),

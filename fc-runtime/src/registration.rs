@@ -333,11 +333,6 @@ pub fn raw_input<T: RawInput>(ctx: &Context, body: Bytes) -> Result<T, FunctionE
     T::take(ctx, body)
 }
 
-/// Writes a JSON output.
-pub fn json_output<T: JsonOutput>(output: T) -> Outcome {
-    output.write()
-}
-
 /// An output whose type is not named `Result` — which may be one all the same, under
 /// another name (`type Answer<T> = Result<T, MyError>`). The attribute answers it with
 /// `OutputProbe(Some(output)).fc_answer()`: method resolution takes [`ResultAnswer`] (by

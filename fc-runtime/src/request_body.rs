@@ -2,7 +2,6 @@
 //! is known to be larger; and the body of a request that does not use it, read and
 //! dropped so that the caller gets its answer and the connection stays usable.
 
-use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
@@ -13,7 +12,7 @@ use http_body_util::BodyExt;
 use hyper::body::{Body as _, Incoming};
 
 use crate::error::FunctionError;
-use crate::tasks::Stopping;
+use crate::tasks::{Stopping, StoppingWait};
 
 /// How much of an unused body is read and dropped before the connection is closed.
 const DISCARD_LIMIT: usize = 64 * 1024 * 1024;
@@ -89,22 +88,17 @@ pub(crate) async fn read(mut body: Incoming, limit: usize, headers: &HeaderMap) 
 /// first time the body is not there yet, so a body that came whole costs nothing.)
 async fn next_frame(
     body: &mut Incoming,
-    stopping: &mut Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
+    stopping: &mut Option<StoppingWait>,
 ) -> Result<Option<Result<hyper::body::Frame<Bytes>, hyper::Error>>, FunctionError> {
     std::future::poll_fn(|cx| {
         if let Poll::Ready(frame) = Pin::new(&mut *body).poll_frame(cx) {
             return Poll::Ready(Ok(frame));
         }
-        let wait = stopping.get_or_insert_with(|| Box::pin(Stopping::get().wait()));
-        match wait.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(FunctionError::new(
-                "ShuttingDown",
-                "the runtime is shutting down and the request body had not arrived",
-            )
-            .with_status(503)
-            .closing_connection(true))),
-            Poll::Pending => Poll::Pending,
+        if !Stopping::get().poll_begun(stopping, cx) {
+            return Poll::Pending;
         }
+        let message = "the runtime is shutting down and the request body had not arrived";
+        Poll::Ready(Err(FunctionError::new("ShuttingDown", message).with_status(503).closing_connection(true)))
     })
     .await
 }

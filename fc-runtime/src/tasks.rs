@@ -126,6 +126,9 @@ impl Drop for Done {
     }
 }
 
+/// A wait for the shutdown's start, kept by what polls for it.
+pub(crate) type StoppingWait = Pin<Box<dyn Future<Output = ()> + Send + Sync>>;
+
 /// The server's shutdown, as the parts of a call that wait on the caller see it: a body
 /// still arriving is not waited for once it has begun.
 pub(crate) struct Stopping {
@@ -153,6 +156,12 @@ impl Stopping {
 
     pub(crate) fn has_begun(&self) -> bool {
         self.started.load(Ordering::SeqCst)
+    }
+
+    /// Whether the shutdown has begun, as a poll: `waiting` holds the wait, made the
+    /// first time it is asked (so that what never waits pays nothing for it).
+    pub(crate) fn poll_begun(&'static self, waiting: &mut Option<StoppingWait>, cx: &mut TaskContext<'_>) -> bool {
+        waiting.get_or_insert_with(|| Box::pin(self.wait())).as_mut().poll(cx).is_ready()
     }
 
     /// Completes once the shutdown has begun.
