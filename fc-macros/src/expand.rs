@@ -106,7 +106,12 @@ fn glue(attr: Attr, krate: &Path, name: &Ident, shape: &Shape) -> TokenStream {
                     let types = types.iter().map(|t| quote_spanned!(t.span()=> #t));
                     quote_spanned!(ty.span()=> #private::#parse::<#(#types),*>(&#ctx, &#body))
                 }
-                None => quote_spanned!(ty.span()=> #private::json_input::<#ty>(&#ctx, &#body)),
+                // A type of its own encoding (`FromInvocation`) or else JSON: see `InputProbe`.
+                None => quote_spanned!(ty.span()=> {
+                    #[allow(unused_imports)]
+                    use #private::{JsonProbeInput as _, OwnInput as _};
+                    (&#private::InputProbe::<#ty>::new()).fc_input(&#ctx, #body)
+                }),
             },
             Encoding::Raw => quote_spanned!(ty.span()=> #private::raw_input::<#ty>(&#ctx, #body)),
             Encoding::Http => quote_spanned!(ty.span()=> #private::Ok(#private::http_input::<#ty>(#body))),
@@ -285,7 +290,12 @@ mod tests {
             ),
         );
         assert!(out.starts_with("async fn hello (ctx : & fc :: Context , e : Event) -> String { todo ! () }"), "{out}");
-        assert!(out.contains(":: fc :: __private :: json_input :: < Event > (& __fc_ctx , & __fc_body)"), "{out}");
+        assert!(
+            out.contains(
+                ":: fc :: __private :: InputProbe :: < Event > :: new ()) . fc_input (& __fc_ctx , __fc_body)"
+            ),
+            "{out}"
+        );
         assert!(
             out.contains(":: fc :: __private :: FunctionService :: new (:: fc :: __private :: Glue (| __fc_ctx"),
             "{out}"

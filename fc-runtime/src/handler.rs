@@ -100,6 +100,19 @@ impl FromInvocation for Vec<u8> {
     }
 }
 
+/// A Tablestore trigger's event, decoded from the CBOR body the trigger sends.
+#[cfg(feature = "tablestore")]
+impl FromInvocation for fc_events::tablestore::TablestoreEvent {
+    fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
+        Self::from_cbor(body).map_err(|error| {
+            FunctionError::new(
+                DESERIALIZE_ERROR_TYPE,
+                format!("the input is not a Tablestore trigger's event: {error}"),
+            )
+        })
+    }
+}
+
 impl<T: DeserializeOwned> FromInvocation for Json<T> {
     fn from_invocation(_: &Context, body: &Bytes) -> Result<Self, FunctionError> {
         parse_json(body).map(Json)

@@ -96,10 +96,15 @@ pub use fc_macros::{handler, initializer, pre_freeze, pre_stop};
 /// an event function serves through the same router with [`serve_event`](http::serve_event).
 pub mod http {
     pub use crate::http_function::{Body, BodyError, BoxError, HttpService, IntoHttpResponse, ResponseBody};
-    pub use crate::http_trigger::{
-        HttpTriggerEvent, HttpTriggerHttp, HttpTriggerRequestContext, HttpTriggerResponse, serve_event,
-    };
+    pub use crate::http_trigger::serve_event;
+    pub use fc_events::http::{HttpTriggerEvent, HttpTriggerHttp, HttpTriggerRequestContext, HttpTriggerResponse};
 }
+
+/// Typed trigger events, one module per trigger family: OSS, SLS, timer, MNS, CDN,
+/// Tablestore, API Gateway, the HTTP trigger, and EventBridge's CloudEvents. Each type is
+/// a handler's input as it is (`async fn h(event: fc::events::oss::OssEvent)`). The
+/// families are features of this crate, all on by default (the `events` feature).
+pub use fc_events as events;
 
 /// Serves the functions registered with the attributes (`#[fc::handler]`,
 /// `#[fc::initializer]`, `#[fc::pre_freeze]`, `#[fc::pre_stop]`) until SIGTERM or SIGINT:

@@ -277,11 +277,6 @@ error_trait!(PreStopError, "`#[fc::pre_stop]` cannot report `{Self}` as a functi
 // of the user's type: a type that does not fit gets one error, on that type, with the
 // bound's message.
 
-/// Parses a JSON input (an empty body is `null`).
-pub fn json_input<T: JsonInput>(ctx: &Context, body: &Bytes) -> Result<T, FunctionError> {
-    T::parse(ctx, body)
-}
-
 /// Parses a `Vec` input, element by element as its check goes.
 pub fn json_input_vec<T: JsonInputElement>(ctx: &Context, body: &Bytes) -> Result<Vec<T>, FunctionError> {
     Json::<Vec<T>>::from_invocation(ctx, body).map(|Json(value)| value)
@@ -331,6 +326,56 @@ pub fn json_output_option<T: JsonOutputElement>(output: Option<T>) -> Outcome {
 /// Passes the raw body.
 pub fn raw_input<T: RawInput>(ctx: &Context, body: Bytes) -> Result<T, FunctionError> {
     T::take(ctx, body)
+}
+
+/// An input the attribute cannot tell the encoding of by its name. The attribute builds it
+/// with `(&InputProbe::<T>::new()).fc_input(ctx, body)`: method resolution takes
+/// [`OwnInput`] (on the probe itself) when `T` implements [`FromInvocation`], which
+/// decodes the body its own way (a Tablestore event's CBOR, say), and [`JsonProbeInput`]
+/// (on a reference to it) otherwise, which parses JSON and whose bound gives a type that
+/// fits neither the JSON check's message.
+pub struct InputProbe<T>(std::marker::PhantomData<fn() -> T>);
+
+impl<T> InputProbe<T> {
+    /// The probe.
+    pub const fn new() -> Self {
+        InputProbe(std::marker::PhantomData)
+    }
+}
+
+impl<T> Default for InputProbe<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// An input that builds itself from the call: [`FromInvocation`].
+pub trait OwnInput<T> {
+    /// The input.
+    fn fc_input(&self, ctx: &Context, body: Bytes) -> Result<T, FunctionError>;
+}
+
+impl<T: FromInvocation> OwnInput<T> for InputProbe<T> {
+    fn fc_input(&self, ctx: &Context, body: Bytes) -> Result<T, FunctionError> {
+        T::from_invocation_owned(ctx, body)
+    }
+}
+
+/// Any other input, parsed from JSON.
+pub trait JsonProbeInput<T> {
+    /// The input.
+    fn fc_input(&self, ctx: &Context, body: Bytes) -> Result<T, FunctionError>
+    where
+        T: JsonInput;
+}
+
+impl<T> JsonProbeInput<T> for &InputProbe<T> {
+    fn fc_input(&self, ctx: &Context, body: Bytes) -> Result<T, FunctionError>
+    where
+        T: JsonInput,
+    {
+        T::parse(ctx, &body)
+    }
 }
 
 /// An output whose type is not named `Result` — which may be one all the same, under
