@@ -392,7 +392,9 @@ def strip_and_zip(name, binary):
 def sizes():
     out = {}
     for name, binary in (("fc", os.path.join(FC_TARGET, MUSL, "release", "hello")),
-                         ("floor", os.path.join(BENCH_TARGET, MUSL, "release", "floor"))):
+                         ("floor", os.path.join(BENCH_TARGET, MUSL, "release", "floor")),
+                         ("fc_no_events", os.path.join(BENCH_TARGET, MUSL, "release", "hello-no-events")),
+                         ("fc_events_example", os.path.join(FC_TARGET, MUSL, "release", "events"))):
         if os.path.exists(binary):
             out[name] = strip_and_zip(name, binary)
         else:
@@ -588,6 +590,15 @@ def render(results):
         if ci and hi:
             fc_lines.append(f"| The same two under callgrind: instructions per call | `fc-context` {ci['per_call']:,.0f}, "
                             f"`hello` {hi['per_call']:,.0f}: the full read costs {ci['per_call'] - hi['per_call']:+,.0f} |")
+    with_events, without = size.get("fc", {}).get("stripped"), size.get("fc_no_events", {}).get("stripped")
+    if with_events and without:
+        if not fc_lines:
+            fc_lines = ["| fc alone | value |", "|---|---:|"]
+        fc_lines.append(f"| Stripped musl `hello` with the default `events` feature / without it | {with_events:,} / "
+                        f"{without:,} bytes: {with_events - without:+,} for the event types a function does not use |")
+        example = size.get("fc_events_example", {}).get("stripped")
+        if example:
+            fc_lines.append(f"| Stripped musl `events` example (an OSS trigger's function) | {example:,} bytes |")
     fc_table = "\n".join(fc_lines)
 
     def target(label, value, limit, ok, shown):

@@ -89,12 +89,13 @@ VENV=$BENCH_DIR/python/.venv
 # --- builds ----------------------------------------------------------------------------
 step "build: fc's hello and errors (release)"
 (cd "$ROOT" && cargo build --release --bin hello --bin errors)
-step "build: fc's hello for $MUSL"
-(cd "$ROOT" && cargo build --release --target "$MUSL" --bin hello)
-step "build: floor (glibc and $MUSL), fc-echo and fc-context"
+step "build: fc's hello and events for $MUSL"
+(cd "$ROOT" && cargo build --release --target "$MUSL" --bin hello --bin events)
+step "build: floor (glibc and $MUSL), fc-echo, fc-context and hello without events ($MUSL)"
 (cd "$BENCH_DIR/floor" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
 (cd "$BENCH_DIR/floor" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --target "$MUSL")
 (cd "$BENCH_DIR/fc-echo" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
+(cd "$BENCH_DIR/no-events" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --target "$MUSL")
 
 # --- measure ---------------------------------------------------------------------------
 step "measure (BENCH_ROUNDS=${BENCH_ROUNDS:-5}, BENCH_SECONDS=${BENCH_SECONDS:-5}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"

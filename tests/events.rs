@@ -109,4 +109,24 @@ mod every_family_is_an_input {
     async fn batch(_: cloudevents::Batch<cloudevents::RocketMqData>) {}
     #[fc::handler]
     async fn any_cloud_event(_: cloudevents::CloudEvent) {}
+
+    // The README's examples.
+    #[fc::handler]
+    async fn on_upload(event: oss::OssEvent) -> Vec<String> {
+        event.events.into_iter().filter(|r| r.event_name.is_created()).map(|r| r.oss.object.key).collect()
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Order {
+        id: u64,
+    }
+
+    #[fc::handler]
+    async fn on_records(events: Vec<cloudevents::CloudEvent<cloudevents::KafkaData>>) -> fc::Result<()> {
+        for event in events {
+            let order: Order = event.data.value_json()?; // the record's value, as JSON
+            log::info!("{} [{}] @{}: {order:?}", event.data.topic, event.data.partition, event.data.offset);
+        }
+        Ok(())
+    }
 }

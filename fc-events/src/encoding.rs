@@ -6,6 +6,12 @@ use chrono::{DateTime, FixedOffset, TimeZone as _, Utc};
 
 /// A point in time with the offset the platform wrote it with: what the events' time
 /// accessors return (a [`chrono`] `DateTime`).
+///
+/// ```
+/// let event = fc_events::timer::TimerEvent { trigger_time: "2023-12-26T07:49:00Z".into(), ..Default::default() };
+/// let time: fc_events::Time = event.time().unwrap();
+/// assert_eq!(time.format("%H:%M").to_string(), "07:49");
+/// ```
 pub type Time = DateTime<FixedOffset>;
 
 /// An RFC 3339 time (`2023-12-26T07:49:00Z`, `2018-03-16T14:19:55+08:00`,

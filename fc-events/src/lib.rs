@@ -45,6 +45,8 @@ mod encoding;
 #[allow(unused_macros, unused_imports)]
 mod names;
 
+/// The time library of [`Time`].
+pub use chrono;
 pub use encoding::Time;
 
 #[cfg(feature = "apigateway")]

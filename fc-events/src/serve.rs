@@ -14,6 +14,15 @@ pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// An event (or a response of one) that does not make a valid HTTP message: which part,
 /// and why.
+///
+/// ```
+/// use fc_events::http::HttpTriggerEvent;
+///
+/// let mut event = HttpTriggerEvent::default();
+/// event.request_context.http.method = "NOT A METHOD".into();
+/// let error = http::Request::<bytes::Bytes>::try_from(event).unwrap_err();
+/// assert_eq!(error.part(), "method");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InvalidEvent {
     part: &'static str,
@@ -40,6 +49,19 @@ impl fmt::Display for InvalidEvent {
 impl std::error::Error for InvalidEvent {}
 
 /// Why a `serve_event` failed.
+///
+/// ```
+/// # async fn example() {
+/// use fc_events::{ServeError, apigateway::{ApiGatewayEvent, serve_event}};
+///
+/// let failing = tower::service_fn(|_: http::Request<http_body_util::Full<bytes::Bytes>>| async {
+///     Err::<http::Response<String>, _>(std::io::Error::other("database down"))
+/// });
+/// let error = serve_event(failing, ApiGatewayEvent::default()).await.unwrap_err();
+/// assert!(matches!(error, ServeError::Service(_)));
+/// assert_eq!(error.to_string(), "the service failed: database down");
+/// # }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ServeError {
@@ -95,10 +117,11 @@ where
     Ok(http::Response::from_parts(parts, body))
 }
 
-/// A body as the event formats carry it: text, or base64 when `base64`.
+/// A body as the event formats carry it: text, or (padded, standard) base64 when `base64`.
 pub(crate) fn decode_body(body: &str, base64: bool) -> Result<Bytes, InvalidEvent> {
     if base64 {
-        let decoded = crate::encoding::base64(body).map_err(|e| InvalidEvent::new("body", e))?;
+        let decoded =
+            base64::engine::general_purpose::STANDARD.decode(body).map_err(|e| InvalidEvent::new("body", e))?;
         Ok(Bytes::from(decoded))
     } else {
         Ok(Bytes::copy_from_slice(body.as_bytes()))

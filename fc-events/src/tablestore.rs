@@ -56,6 +56,11 @@ impl TablestoreEvent {
 }
 
 /// A body that is not a Tablestore trigger's event in CBOR.
+///
+/// ```
+/// let error = fc_events::tablestore::TablestoreEvent::from_cbor(b"{}").unwrap_err();
+/// assert!(error.to_string().starts_with("invalid CBOR event: "));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CborError(String);
 

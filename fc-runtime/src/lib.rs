@@ -36,6 +36,11 @@
 //! it; [`run`] (or [`Runtime::new`]) serves what was registered. See the README for the
 //! shapes.
 //!
+//! # Trigger events
+//!
+//! [`events`] has a type for every trigger's event, one module per trigger family: a
+//! handler takes it as its input (`async fn h(event: fc::events::oss::OssEvent)`).
+//!
 //! # Without the attributes
 //!
 //! A handler is a function (or closure) of zero, one or two arguments, each of which is

@@ -2,8 +2,8 @@
 //! arbitrary JSON, and events and responses built from arbitrary values, converted to and
 //! from `http` types.
 //!
-//! No conversion may panic; a failed one is an `InvalidHttpTriggerEvent`; a successful
-//! one keeps the method, path, query, headers and body (checked by converting back).
+//! No conversion may panic; a failed one says which part of the event is invalid; a
+//! successful one keeps the method, path, query, headers and body (checked by converting back).
 
 #![no_main]
 
@@ -99,11 +99,10 @@ fn check_event(event: HttpTriggerEvent) {
     let again: HttpTriggerEvent = serde_json::from_slice(&json).unwrap();
     assert_eq!(again, event);
 
-    let request = match http::Request::<Body>::try_from(event.clone()) {
-        Ok(request) => request,
+    let request = match http::Request::<bytes::Bytes>::try_from(event.clone()) {
+        Ok(request) => request.map(Body::from),
         Err(error) => {
-            assert_eq!(error.error_type(), "InvalidHttpTriggerEvent", "{error}");
-            assert!(!error.message().is_empty());
+            assert!(!error.part().is_empty() && error.to_string().len() > error.part().len() + 2, "{error}");
             return;
         }
     };
@@ -135,11 +134,10 @@ fn check_response(answer: HttpTriggerResponse) {
     let again: HttpTriggerResponse = serde_json::from_slice(&json).unwrap();
     assert_eq!(again, answer);
 
-    let response = match http::Response::<Body>::try_from(answer.clone()) {
-        Ok(response) => response,
+    let response = match http::Response::<bytes::Bytes>::try_from(answer.clone()) {
+        Ok(response) => response.map(Body::from),
         Err(error) => {
-            assert_eq!(error.error_type(), "InvalidHttpTriggerEvent", "{error}");
-            assert!(!error.message().is_empty());
+            assert!(!error.part().is_empty() && error.to_string().len() > error.part().len() + 2, "{error}");
             return;
         }
     };
