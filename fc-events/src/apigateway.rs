@@ -141,46 +141,4 @@ pub struct ApiGatewayResponse {
     pub body: String,
 }
 
-impl ApiGatewayResponse {
-    /// The response for an HTTP response, reading its body whole.
-    pub async fn from_response<B>(response: Response<B>) -> Result<Self, InvalidEvent>
-    where
-        B: http_body::Body<Data = Bytes>,
-        B::Error: Into<BoxError>,
-    {
-        let (parts, body) = response.into_parts();
-        let body = serve::collect(body).await?;
-        Ok(Self::from(Response::from_parts(parts, body)))
-    }
-
-    /// The body's bytes, decoded from base64 when it is encoded.
-    pub fn body_bytes(&self) -> Result<Bytes, InvalidEvent> {
-        serve::decode_body(&self.body, self.is_base64_encoded)
-    }
-}
-
-impl From<Response<Bytes>> for ApiGatewayResponse {
-    fn from(response: Response<Bytes>) -> Self {
-        let (body, is_base64_encoded) = serve::encode_body(response.body());
-        ApiGatewayResponse {
-            is_base64_encoded,
-            status_code: response.status().as_u16(),
-            headers: serve::join_headers(response.headers()),
-            body,
-        }
-    }
-}
-
-impl TryFrom<ApiGatewayResponse> for Response<Bytes> {
-    type Error = InvalidEvent;
-
-    fn try_from(answer: ApiGatewayResponse) -> Result<Self, Self::Error> {
-        let mut response = Response::builder()
-            .status(answer.status_code)
-            .body(Bytes::new())
-            .map_err(|e| InvalidEvent::new("status code", e))?;
-        *response.headers_mut() = serve::header_map(&answer.headers)?;
-        *response.body_mut() = serve::decode_body(&answer.body, answer.is_base64_encoded)?;
-        Ok(response)
-    }
-}
+serve::response_conversions!(ApiGatewayResponse);

@@ -193,3 +193,55 @@ where
     use http_body_util::BodyExt as _;
     Ok(body.collect().await.map_err(|e| InvalidEvent::new("body", e.into()))?.to_bytes())
 }
+
+/// The conversions of a trigger's response type (fields `status_code`, `headers`,
+/// `is_base64_encoded`, `body`) from and to `http` responses.
+macro_rules! response_conversions {
+    ($answer:ident) => {
+        impl $answer {
+            /// The response for an HTTP response, reading its body whole.
+            pub async fn from_response<B>(response: http::Response<B>) -> Result<Self, InvalidEvent>
+            where
+                B: http_body::Body<Data = Bytes>,
+                B::Error: Into<BoxError>,
+            {
+                let (parts, body) = response.into_parts();
+                let body = serve::collect(body).await?;
+                Ok(Self::from(http::Response::from_parts(parts, body)))
+            }
+
+            /// The body's bytes, decoded from base64 when it is encoded.
+            pub fn body_bytes(&self) -> Result<Bytes, InvalidEvent> {
+                serve::decode_body(&self.body, self.is_base64_encoded)
+            }
+        }
+
+        impl From<http::Response<Bytes>> for $answer {
+            fn from(response: http::Response<Bytes>) -> Self {
+                let (body, is_base64_encoded) = serve::encode_body(response.body());
+                $answer {
+                    status_code: response.status().as_u16(),
+                    headers: serve::join_headers(response.headers()),
+                    is_base64_encoded,
+                    body,
+                }
+            }
+        }
+
+        impl TryFrom<$answer> for http::Response<Bytes> {
+            type Error = InvalidEvent;
+
+            fn try_from(answer: $answer) -> Result<Self, Self::Error> {
+                let mut response = http::Response::builder()
+                    .status(answer.status_code)
+                    .body(Bytes::new())
+                    .map_err(|e| InvalidEvent::new("status code", e))?;
+                *response.headers_mut() = serve::header_map(&answer.headers)?;
+                *response.body_mut() = serve::decode_body(&answer.body, answer.is_base64_encoded)?;
+                Ok(response)
+            }
+        }
+    };
+}
+
+pub(crate) use response_conversions;
