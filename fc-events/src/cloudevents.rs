@@ -193,6 +193,14 @@ impl<'de, T: DeserializeOwned> Deserialize<'de> for Element<T> {
 }
 
 /// The `data` of an OSS event through EventBridge: the native trigger's record.
+///
+/// ```
+/// use fc_events::cloudevents::{CloudEvent, OssData};
+///
+/// let event: CloudEvent<OssData> = serde_json::from_str(r#"{"type": "oss:ObjectCreated:PutObject",
+///     "data": {"eventName": "ObjectCreated:PutObject", "oss": {"object": {"key": "a.png"}}}}"#).unwrap();
+/// assert_eq!(event.data.oss.object.key, "a.png");
+/// ```
 pub type OssData = crate::oss::OssRecord;
 
 /// The `data` of an MNS queue trigger's event: a message taken from the queue.
