@@ -85,6 +85,7 @@ mod runtime;
 mod service;
 mod symbols;
 mod tasks;
+pub mod testing;
 mod user_code;
 
 pub use bytes::Bytes;

@@ -68,7 +68,7 @@ impl Registration {
 inventory::collect!(Registration);
 
 /// The attribute that registers a function of `kind`, as users write it.
-fn attribute(kind: CallKind) -> &'static str {
+pub(crate) fn attribute(kind: CallKind) -> &'static str {
     match kind {
         CallKind::Invoke | CallKind::Http => "#[fc::handler]",
         CallKind::Initialize => "#[fc::initializer]",
