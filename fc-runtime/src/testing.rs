@@ -28,6 +28,7 @@ use serde::de::DeserializeOwned;
 use crate::context::{CallKind, Context};
 use crate::error::FunctionError;
 use crate::handler::{Handler, Payload};
+use crate::http_function::{Body, HttpService};
 use crate::panic;
 use crate::registration;
 use crate::service::{FunctionService, Invocation};
@@ -337,5 +338,52 @@ impl fmt::Debug for Answer {
             .field("status", &self.status())
             .field("body", &String::from_utf8_lossy(&self.body))
             .finish()
+    }
+}
+
+/// Calls an HTTP function (what [`Runtime::http`](crate::Runtime::http) serves: an axum
+/// `Router`, say) with `request` as the server would — `ctx` in the request's extensions
+/// and current, an error or a panic answered 500 with the platform's JSON error — and
+/// reads the answer whole.
+///
+/// ```
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let app = tower::service_fn(|request: http::Request<fc::http::Body>| async move {
+///     let ctx = request.extensions().get::<fc::Context>().unwrap().clone();
+///     Ok::<_, std::convert::Infallible>(http::Response::new(format!("{} {}", ctx.request_id(), request.uri())))
+/// });
+/// let ctx = fc::Context::builder().request_id("t-1").build();
+/// let request = http::Request::get("/hello").body(fc::http::Body::empty()).unwrap();
+/// let response = fc::testing::call_http(app, &ctx, request).await;
+/// assert_eq!(response.body(), "t-1 /hello");
+/// # });
+/// ```
+pub async fn call_http<S: HttpService>(
+    service: S,
+    ctx: &Context,
+    request: http::Request<Body>,
+) -> http::Response<Bytes> {
+    use http_body_util::BodyExt as _;
+    panic::install_hook();
+    let ctx = if ctx.kind() == CallKind::Http { ctx.clone() } else { ctx.with_kind(CallKind::Http) };
+    let mut request = request;
+    request.extensions_mut().insert(ctx.clone());
+    let handler = service.into_http_handler();
+    let result = Guarded::start(ctx, move || handler(request)).await;
+    let failure = |error: FunctionError| {
+        let mut response = http::Response::new(Bytes::from(error.to_json()));
+        *response.status_mut() = http::StatusCode::INTERNAL_SERVER_ERROR;
+        response.headers_mut().insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        response
+    };
+    match result {
+        Err(error) => failure(error),
+        Ok(response) => {
+            let (parts, body) = response.into_parts();
+            match body.collect().await {
+                Ok(body) => http::Response::from_parts(parts, body.to_bytes()),
+                Err(error) => failure(FunctionError::new("BodyError", error.to_string())),
+            }
+        }
     }
 }

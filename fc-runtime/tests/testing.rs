@@ -170,3 +170,24 @@ fn the_context_builder_sets_every_header_it_names() {
 fn a_bad_header_name_is_named() {
     let _ = Context::builder().header("bad name", "v");
 }
+
+#[tokio::test]
+async fn http_functions_run_as_the_server_runs_them() {
+    let app = tower::service_fn(|request: http::Request<fc::http::Body>| async move {
+        if request.uri().path() == "/panic" {
+            panic!("route went wrong");
+        }
+        let ctx = Context::current().expect("the request's context is current");
+        let body = request.into_body().to_bytes().await.unwrap();
+        Ok::<_, std::convert::Infallible>(http::Response::new(format!("{}: {} bytes", ctx.request_id(), body.len())))
+    });
+    let request = http::Request::post("/upload").body(fc::http::Body::from("12345")).unwrap();
+    let response = fc::testing::call_http(app.clone(), &ctx(), request).await;
+    assert_eq!((response.status().as_u16(), response.body().as_ref()), (200, &b"t-1: 5 bytes"[..]));
+
+    let request = http::Request::get("/panic").body(fc::http::Body::empty()).unwrap();
+    let response = fc::testing::call_http(app, &ctx(), request).await;
+    assert_eq!(response.status(), 500);
+    let body: serde_json::Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!((body["errorType"].as_str(), body["errorMessage"].as_str()), (Some("Panic"), Some("route went wrong")));
+}
