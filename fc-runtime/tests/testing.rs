@@ -182,7 +182,7 @@ async fn http_functions_run_as_the_server_runs_them() {
         Ok::<_, std::convert::Infallible>(http::Response::new(format!("{}: {} bytes", ctx.request_id(), body.len())))
     });
     let request = http::Request::post("/upload").body(fc::http::Body::from("12345")).unwrap();
-    let response = fc::testing::call_http(app.clone(), &ctx(), request).await;
+    let response = fc::testing::call_http(app, &ctx(), request).await;
     assert_eq!((response.status().as_u16(), response.body().as_ref()), (200, &b"t-1: 5 bytes"[..]));
 
     let request = http::Request::get("/panic").body(fc::http::Body::empty()).unwrap();
