@@ -483,3 +483,26 @@ fn sysroot_without_musl() -> PathBuf {
     }
     fake
 }
+
+#[test]
+fn start_says_why_when_the_function_never_listens() {
+    let dir = new_crate("silent", &[]);
+    let start = |main: &str| {
+        std::fs::write(dir.join("src/main.rs"), main).unwrap();
+        let port = free_port().to_string();
+        run(cargo_fc(&dir, &["start", "--port", &port, "--start-timeout", "2"]))
+    };
+    let output = start("fn main() { std::thread::sleep(std::time::Duration::from_secs(60)); }\n");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("did not listen on its port (FC_CUSTOM_LISTEN_PORT=")
+            && stderr.contains("within 2 s; Function Compute fails such a start with `FunctionNotStarted`"),
+        "{stderr}"
+    );
+    let output = start("fn main() { eprintln!(\"no configuration\"); std::process::exit(3); }\n");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("no configuration"), "{stderr}");
+    assert!(stderr.contains("the function exited (exit status: 3) before it listened on its port"), "{stderr}");
+}
