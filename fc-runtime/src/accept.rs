@@ -1,6 +1,6 @@
 //! Accepting connections and serving them: the HTTP/1.1 settings (keep-alive with no
-//! idle timeout), the accept loop, the signals that stop it, and the connections'
-//! graceful close.
+//! idle timeout, upgrades), the accept loop, the signals that stop it, and the
+//! connections' graceful close (upgraded ones' with `upgrades`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,13 +18,13 @@ use http::Response;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
 
 use crate::answer::{Body, Phase};
 use crate::call::{Reply, Server};
 use crate::logging;
 use crate::tasks::{Count, Stopping};
+use crate::upgrades::{State as UpgradeState, Upgrades};
 
 /// The most header fields a request may have: a caller's 8 KB of headers hold at most
 /// 2,048 (`a:` and a line break each), and the platform adds its own.
@@ -56,6 +56,7 @@ pub(crate) async fn serve(
     builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
 
     let connections = Arc::new(Connections { grace, ..Connections::default() });
+    let upgrades = Arc::new(Upgrades::default());
     let mut failures = AcceptFailures::default();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -79,16 +80,24 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
+        let socket = upgrades.socket(stream);
         let server = Arc::clone(&server);
         let phase = Arc::new(Phase::default());
         let service = {
             let phase = Arc::clone(&phase);
-            service_fn(move |request| {
+            let (upgrades, (id, state)) = (Arc::clone(&upgrades), socket.state());
+            service_fn(move |request: http::Request<hyper::body::Incoming>| {
                 phase.set(Phase::CALL);
-                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
+                let websocket = request
+                    .headers()
+                    .get(http::header::UPGRADE)
+                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
+                let upgrade = websocket.then(|| (Arc::clone(&upgrades), id, Arc::clone(&state)));
+                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)), upgrade }
             })
         };
-        let connection = connections.watch(builder.serve_connection(TokioIo::new(stream), service), phase);
+        let connection =
+            connections.watch(builder.serve_connection(TokioIo::new(socket), service).with_upgrades(), phase);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 log::debug!("fc: connection ended with an error: {error}");
@@ -109,13 +118,25 @@ pub(crate) async fn serve(
     }
     // Calls whose caller went away still run to their end.
     server.tasks.wait_idle().await;
+    // WebSockets go on for the grace, then get a close frame (1001, going away); those
+    // whose application does not end them within a second more are dropped.
+    if upgrades.any() {
+        tokio::select! {
+            () = upgrades.wait_closed() => return,
+            () = tokio::time::sleep(grace) => {}
+        }
+        upgrades.close_all();
+        let _ = tokio::time::timeout(Duration::from_secs(1), upgrades.wait_closed()).await;
+    }
 }
 
 /// A call's reply that marks its connection's phase: an answer once it is there, idle
-/// once the answer's body has been written (or dropped).
+/// once the answer's body has been written (or dropped); and, for a WebSocket request
+/// answered `101 Switching Protocols`, the connection upgraded.
 struct Tracked {
     reply: Reply,
     phase: Option<Arc<Phase>>,
+    upgrade: Option<(Arc<Upgrades>, usize, Arc<UpgradeState>)>,
 }
 
 impl Future for Tracked {
@@ -123,6 +144,11 @@ impl Future for Tracked {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let Ok(mut response) = std::task::ready!(Pin::new(&mut self.reply).poll(cx));
+        if response.status() == http::StatusCode::SWITCHING_PROTOCOLS
+            && let Some((upgrades, id, state)) = self.upgrade.take()
+        {
+            upgrades.upgraded(id, &state);
+        }
         if let Some(phase) = self.phase.take() {
             phase.set(Phase::ANSWER);
             response.body_mut().mark_idle_when_written(phase);
@@ -242,6 +268,25 @@ pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
             std::process::exit(128 + signal);
         });
     })
+}
+
+/// A connection that can be asked to close once its call in flight is answered.
+pub(crate) trait GracefulConnection: Future<Output = Result<(), hyper::Error>> {
+    /// Asks it to close.
+    fn graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> GracefulConnection for http1::UpgradeableConnection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http1::UpgradeableConnection::graceful_shutdown(self);
+    }
 }
 
 /// The open connections, and the signal that asks them to close once their call in

@@ -86,6 +86,7 @@ mod service;
 mod symbols;
 mod tasks;
 pub mod testing;
+mod upgrades;
 mod user_code;
 
 pub use bytes::Bytes;
