@@ -24,7 +24,7 @@ use crate::answer::{Body, Phase};
 use crate::call::{Reply, Server};
 use crate::logging;
 use crate::tasks::{Count, Stopping};
-use crate::upgrades::{State as UpgradeState, Upgrades};
+use crate::upgrades::Upgrades;
 
 /// The most header fields a request may have: a caller's 8 KB of headers hold at most
 /// 2,048 (`a:` and a line break each), and the platform adds its own.
@@ -82,18 +82,12 @@ pub(crate) async fn serve(
         let _ = stream.set_nodelay(true);
         let socket = upgrades.socket(stream);
         let server = Arc::clone(&server);
-        let phase = Arc::new(Phase::default());
+        let phase = Arc::new(Phase::new(socket.state()));
         let service = {
             let phase = Arc::clone(&phase);
-            let (upgrades, (id, state)) = (Arc::clone(&upgrades), socket.state());
-            service_fn(move |request: http::Request<hyper::body::Incoming>| {
+            service_fn(move |request| {
                 phase.set(Phase::CALL);
-                let websocket = request
-                    .headers()
-                    .get(http::header::UPGRADE)
-                    .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"));
-                let upgrade = websocket.then(|| (Arc::clone(&upgrades), id, Arc::clone(&state)));
-                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)), upgrade }
+                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
             })
         };
         let connection =
@@ -136,7 +130,6 @@ pub(crate) async fn serve(
 struct Tracked {
     reply: Reply,
     phase: Option<Arc<Phase>>,
-    upgrade: Option<(Arc<Upgrades>, usize, Arc<UpgradeState>)>,
 }
 
 impl Future for Tracked {
@@ -145,9 +138,13 @@ impl Future for Tracked {
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let Ok(mut response) = std::task::ready!(Pin::new(&mut self.reply).poll(cx));
         if response.status() == http::StatusCode::SWITCHING_PROTOCOLS
-            && let Some((upgrades, id, state)) = self.upgrade.take()
+            && response
+                .headers()
+                .get(http::header::UPGRADE)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
+            && let Some(state) = self.phase.as_ref().and_then(|phase| phase.upgrade.as_ref())
         {
-            upgrades.upgraded(id, &state);
+            state.upgraded();
         }
         if let Some(phase) = self.phase.take() {
             phase.set(Phase::ANSWER);

@@ -124,13 +124,20 @@ pub(crate) fn close_connection<B>(response: &mut Response<B>) {
 }
 
 /// What a connection is doing, as its shutdown needs to know: nothing (no request, or
-/// part of one), a call, or the writing of an answer.
+/// part of one), a call, or the writing of an answer; and its socket's state, should it
+/// be upgraded to a WebSocket.
 #[derive(Default)]
 pub(crate) struct Phase {
     state: AtomicU8,
+    pub(crate) upgrade: Option<Arc<crate::upgrades::State>>,
 }
 
 impl Phase {
+    /// The phase of a connection on a socket whose state is `upgrade`.
+    pub(crate) fn new(upgrade: Arc<crate::upgrades::State>) -> Self {
+        Phase { state: AtomicU8::new(Self::IDLE), upgrade: Some(upgrade) }
+    }
+
     pub(crate) const IDLE: u8 = 0;
     pub(crate) const CALL: u8 = 1;
     pub(crate) const ANSWER: u8 = 2;

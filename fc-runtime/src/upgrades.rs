@@ -3,11 +3,12 @@
 //! frames both ways from then on, and at shutdown ends the WebSocket with a close frame
 //! (1001, going away) rather than a reset.
 //!
-//! At the close, the runtime writes the close frame to the client itself, between two of
-//! the application's frames (after the one it is writing, if any); from then on the
-//! application's writes are dropped, and it reads a close frame from the client, so that
-//! its socket ends as after any close. Before the shutdown, an upgraded connection has no
-//! timeout of any kind.
+//! At the close, the socket writes the close frame to the client between two of the
+//! application's frames (after the one it is writing, if any), from the task that reads
+//! the socket, which the shutdown wakes; from then on the application's writes are
+//! dropped, and it reads a close frame from the client, so that its socket ends as after
+//! any close. Before the shutdown, an upgraded connection has no timeout of any kind; a
+//! connection that is not upgraded costs one atomic load per read or write.
 
 use std::collections::HashMap;
 use std::io;
@@ -25,7 +26,7 @@ use crate::tasks::Count;
 const SERVER_GOING_AWAY: [u8; 4] = [0x88, 0x02, 0x03, 0xe9];
 
 /// A client's close frame, masked as a client's frames are (with a zero key), status 1001:
-/// what the application reads once the runtime has closed its WebSocket.
+/// what the application reads once the socket has closed its WebSocket.
 const CLIENT_GOING_AWAY: [u8; 8] = [0x88, 0x82, 0, 0, 0, 0, 0x03, 0xe9];
 
 /// The upgraded connections of a server.
@@ -39,84 +40,33 @@ pub(crate) struct Upgrades {
 
 /// What a socket, its connection and the shutdown share.
 pub(crate) struct State {
-    stream: Arc<TcpStream>,
+    upgrades: Arc<Upgrades>,
+    id: usize,
     /// The connection answered a WebSocket upgrade with `101 Switching Protocols`.
     upgraded: AtomicBool,
-    /// The frames the server writes, and whether the runtime has closed the WebSocket.
-    out: Mutex<Outgoing>,
-    /// The task reading the upgraded socket, to wake for the close.
+    /// The shutdown asks the WebSocket to end.
+    closing: AtomicBool,
+    /// The task reading the upgraded socket, which the shutdown wakes to end it.
     reader: Mutex<Option<Waker>>,
-}
-
-#[derive(Default)]
-struct Outgoing {
-    /// How much of the `\r\n\r\n` that ends the `101` answer's head has been written:
-    /// the frames start after it.
-    head_end: usize,
-    frames: Frames,
-    /// The shutdown asked for the close; it is written at the next frame boundary.
-    closing: bool,
-    /// The close frame is written: the application's writes are dropped.
-    closed: bool,
-    /// Bytes of the close frame still to write.
-    close_left: usize,
-}
-
-impl Outgoing {
-    /// Writes what is left of the close frame, at a frame boundary; true once it is all out.
-    /// Follows `bytes` written by the application (the answer's head first).
-    fn advance(&mut self, mut bytes: &[u8]) {
-        while self.head_end < 4 {
-            let Some((&byte, rest)) = bytes.split_first() else { return };
-            bytes = rest;
-            self.head_end = match (self.head_end, byte) {
-                (0 | 2, b'\r') => self.head_end + 1,
-                (1 | 3, b'\n') => self.head_end + 1,
-                (_, b'\r') => 1,
-                _ => 0,
-            };
-        }
-        self.frames.advance(bytes);
-    }
-
-    fn write_close(&mut self, stream: &TcpStream) -> io::Result<bool> {
-        if !self.closing || self.head_end < 4 || !self.frames.at_boundary() {
-            return Ok(false);
-        }
-        if !self.closed {
-            self.closed = true;
-            self.close_left = SERVER_GOING_AWAY.len();
-        }
-        while self.close_left > 0 {
-            match stream.try_write(&SERVER_GOING_AWAY[SERVER_GOING_AWAY.len() - self.close_left..]) {
-                Ok(n) => self.close_left -= n,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(true)
-    }
 }
 
 impl Upgrades {
     /// A socket for a connection accepted on `stream`.
     pub(crate) fn socket(self: &Arc<Self>, stream: TcpStream) -> Socket {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let state = Arc::new(State {
-            stream: Arc::new(stream),
+        let state = State {
+            upgrades: Arc::clone(self),
+            id,
             upgraded: AtomicBool::new(false),
-            out: Mutex::new(Outgoing::default()),
+            closing: AtomicBool::new(false),
             reader: Mutex::new(None),
-        });
-        Socket { state, upgrades: Arc::clone(self), id, incoming: Frames::default(), ended: false }
-    }
-
-    /// The connection of `state` was upgraded to a WebSocket: from now on its socket is
-    /// followed, and the shutdown waits for it.
-    pub(crate) fn upgraded(&self, id: usize, state: &Arc<State>) {
-        if !state.upgraded.swap(true, Ordering::AcqRel) {
-            self.live.enter();
-            self.sockets.lock().unwrap_or_else(|e| e.into_inner()).insert(id, Arc::clone(state));
+        };
+        Socket {
+            stream,
+            state: Arc::new(state),
+            incoming: Frames::default(),
+            outgoing: Outgoing::default(),
+            ended: false,
         }
     }
 
@@ -125,18 +75,12 @@ impl Upgrades {
         !self.sockets.lock().unwrap_or_else(|e| e.into_inner()).is_empty()
     }
 
-    /// Ends every upgraded socket with a close frame (1001): written now where the
-    /// application is between two frames, else as soon as it has written the one it is
-    /// writing.
+    /// Asks every upgraded socket to end with a close frame (1001).
     pub(crate) fn close_all(&self) {
         let sockets: Vec<Arc<State>> =
             self.sockets.lock().unwrap_or_else(|e| e.into_inner()).values().cloned().collect();
         for state in sockets {
-            {
-                let mut out = state.out.lock().unwrap_or_else(|e| e.into_inner());
-                out.closing = true;
-                let _ = out.write_close(&state.stream);
-            }
+            state.closing.store(true, Ordering::Release);
             if let Some(waker) = state.reader.lock().unwrap_or_else(|e| e.into_inner()).take() {
                 waker.wake();
             }
@@ -146,6 +90,17 @@ impl Upgrades {
     /// Completes once every upgraded socket is closed.
     pub(crate) async fn wait_closed(&self) {
         self.live.wait_zero().await;
+    }
+}
+
+impl State {
+    /// The connection was upgraded to a WebSocket: from now on its socket is followed, and
+    /// the shutdown waits for it.
+    pub(crate) fn upgraded(self: &Arc<Self>) {
+        if !self.upgraded.swap(true, Ordering::AcqRel) {
+            self.upgrades.live.enter();
+            self.upgrades.sockets.lock().unwrap_or_else(|e| e.into_inner()).insert(self.id, Arc::clone(self));
+        }
     }
 }
 
@@ -194,49 +149,67 @@ impl Frames {
     }
 }
 
+/// What the server writes once upgraded: the `101` answer's head, then frames.
+#[derive(Default)]
+struct Outgoing {
+    /// How much of the `\r\n\r\n` that ends the head has been written.
+    head_end: usize,
+    frames: Frames,
+    /// Bytes of the close frame written so far; the application's writes are dropped
+    /// from the first.
+    close_written: Option<usize>,
+}
+
+impl Outgoing {
+    /// Follows `bytes` written by the application (the answer's head first).
+    fn advance(&mut self, mut bytes: &[u8]) {
+        while self.head_end < 4 {
+            let Some((&byte, rest)) = bytes.split_first() else { return };
+            bytes = rest;
+            self.head_end = match (self.head_end, byte) {
+                (0 | 2, b'\r') => self.head_end + 1,
+                (1 | 3, b'\n') => self.head_end + 1,
+                (_, b'\r') => 1,
+                _ => 0,
+            };
+        }
+        self.frames.advance(bytes);
+    }
+
+    fn between_frames(&self) -> bool {
+        self.head_end == 4 && self.frames.at_boundary()
+    }
+}
+
 /// A connection's socket: the TCP stream, with what upgraded connections need.
 pub(crate) struct Socket {
+    stream: TcpStream,
     state: Arc<State>,
-    upgrades: Arc<Upgrades>,
-    id: usize,
     /// The client's frames, once upgraded.
     incoming: Frames,
-    /// The application has read the runtime's close: its side of the stream is over.
+    outgoing: Outgoing,
+    /// The application has read the socket's close: its side of the stream is over.
     ended: bool,
 }
 
 impl Socket {
-    /// The state its connection marks when it is upgraded, with its id.
-    pub(crate) fn state(&self) -> (usize, Arc<State>) {
-        (self.id, Arc::clone(&self.state))
+    /// The state its connection marks when it is upgraded.
+    pub(crate) fn state(&self) -> Arc<State> {
+        Arc::clone(&self.state)
     }
 
-    fn read_stream(&self, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        loop {
-            std::task::ready!(self.state.stream.poll_read_ready(cx))?;
-            match self.state.stream.try_read(buf.initialize_unfilled()) {
-                Ok(n) => {
-                    buf.advance(n);
-                    return Poll::Ready(Ok(()));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Poll::Ready(Err(e)),
-            }
+    /// Writes the close frame once asked to and between two frames; ready once it is out.
+    fn poll_close(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        if !self.state.closing.load(Ordering::Acquire) || !self.outgoing.between_frames() {
+            return Poll::Pending;
         }
-    }
-
-    fn write_stream(
-        &self,
-        cx: &mut TaskContext<'_>,
-        write: impl Fn(&TcpStream) -> io::Result<usize>,
-    ) -> Poll<io::Result<usize>> {
-        loop {
-            std::task::ready!(self.state.stream.poll_write_ready(cx))?;
-            match write(&self.state.stream) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                result => return Poll::Ready(result),
-            }
+        let mut written = self.outgoing.close_written.unwrap_or(0);
+        while written < SERVER_GOING_AWAY.len() {
+            let n = std::task::ready!(Pin::new(&mut self.stream).poll_write(cx, &SERVER_GOING_AWAY[written..]))?;
+            written += n;
+            self.outgoing.close_written = Some(written);
         }
+        Poll::Ready(Ok(()))
     }
 }
 
@@ -244,21 +217,26 @@ impl AsyncRead for Socket {
     fn poll_read(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if !this.state.upgraded.load(Ordering::Acquire) {
-            return this.read_stream(cx, buf);
+            return Pin::new(&mut this.stream).poll_read(cx, buf);
         }
         if this.ended {
             // The end of the client's stream, as far as the application is concerned.
             return Poll::Ready(Ok(()));
         }
-        let closed = this.state.out.lock().unwrap_or_else(|e| e.into_inner()).closed;
-        if closed && this.incoming.at_boundary() && buf.remaining() >= CLIENT_GOING_AWAY.len() {
-            buf.put_slice(&CLIENT_GOING_AWAY);
-            this.ended = true;
-            return Poll::Ready(Ok(()));
-        }
         *this.state.reader.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
+        if this.state.closing.load(Ordering::Acquire) {
+            match this.poll_close(cx) {
+                Poll::Ready(Ok(())) if this.incoming.at_boundary() && buf.remaining() >= CLIENT_GOING_AWAY.len() => {
+                    buf.put_slice(&CLIENT_GOING_AWAY);
+                    this.ended = true;
+                    return Poll::Ready(Ok(()));
+                }
+                Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                _ => {}
+            }
+        }
         let before = buf.filled().len();
-        let polled = this.read_stream(cx, buf);
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             this.incoming.advance(&buf.filled()[before..]);
         }
@@ -270,20 +248,21 @@ impl AsyncWrite for Socket {
     fn poll_write(self: Pin<&mut Self>, cx: &mut TaskContext<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if !this.state.upgraded.load(Ordering::Acquire) {
-            return this.write_stream(cx, |stream| stream.try_write(buf));
+            return Pin::new(&mut this.stream).poll_write(cx, buf);
         }
-        let mut out = this.state.out.lock().unwrap_or_else(|e| e.into_inner());
-        if out.closed {
-            // After the runtime's close frame, nothing more of the application's.
-            if let Err(e) = out.write_close(&this.state.stream) {
-                return Poll::Ready(Err(e));
-            }
+        if this.outgoing.close_written.is_some() {
+            // After the close frame, nothing more of the application's.
+            std::task::ready!(this.poll_close(cx))?;
             return Poll::Ready(Ok(buf.len()));
         }
-        let written = std::task::ready!(this.write_stream(cx, |stream| stream.try_write(buf)))?;
-        out.advance(&buf[..written]);
-        // A close asked for while this frame was being written goes right after it.
-        out.write_close(&this.state.stream)?;
+        let written = std::task::ready!(Pin::new(&mut this.stream).poll_write(cx, buf))?;
+        this.outgoing.advance(&buf[..written]);
+        if this.state.closing.load(Ordering::Acquire) && this.outgoing.between_frames() {
+            // A close asked for while this frame was being written: the reader ends it.
+            if let Some(waker) = this.state.reader.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                waker.wake();
+            }
+        }
         Poll::Ready(Ok(written))
     }
 
@@ -297,27 +276,28 @@ impl AsyncWrite for Socket {
             let first = bufs.iter().find(|b| !b.is_empty()).map_or(&[][..], |b| &**b);
             return self.poll_write(cx, first);
         }
-        self.write_stream(cx, |stream| stream.try_write_vectored(bufs))
+        Pin::new(&mut self.get_mut().stream).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        true
+        self.stream.is_write_vectored()
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, _: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(socket2::SockRef::from(&*self.state.stream).shutdown(std::net::Shutdown::Write))
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
     }
 }
 
 impl Drop for Socket {
     fn drop(&mut self) {
         if self.state.upgraded.load(Ordering::Acquire) {
-            self.upgrades.sockets.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.id);
-            self.upgrades.live.leave();
+            let upgrades = &self.state.upgrades;
+            upgrades.sockets.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.state.id);
+            upgrades.live.leave();
         }
     }
 }
