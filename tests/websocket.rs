@@ -69,20 +69,15 @@ async fn at_sigterm_open_sockets_get_going_away_after_the_grace_and_the_process_
     // Within the grace (10 s by default), the socket works as before.
     tokio::time::sleep(Duration::from_secs(1)).await;
     echo(&mut socket, "during the grace").await;
-    let close = tokio::time::timeout(Duration::from_secs(20), async {
-        loop {
-            match socket.next().await {
-                Some(Ok(Message::Close(frame))) => return frame,
-                Some(Ok(other)) => panic!("expected a close frame, got {other:?}"),
-                Some(Err(error)) => {
-                    panic!("expected a close frame, got {error}:\n{}\n{}", server.stdout(), server.stderr())
-                }
-                None => panic!("the socket ended without a close frame"),
-            }
-        }
-    })
-    .await
-    .expect("a close frame within the grace and a second");
+    let next = tokio::time::timeout(Duration::from_secs(20), socket.next())
+        .await
+        .expect("a close frame within the grace and a second");
+    let close = match next {
+        Some(Ok(Message::Close(frame))) => frame,
+        Some(Ok(other)) => panic!("expected a close frame, got {other:?}"),
+        Some(Err(error)) => panic!("expected a close frame, got {error}:\n{}\n{}", server.stdout(), server.stderr()),
+        None => panic!("the socket ended without a close frame"),
+    };
     assert_eq!(close.map(|f| f.code), Some(CloseCode::Away));
     let status = server.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "{status}");
