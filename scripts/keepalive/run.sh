@@ -4,6 +4,9 @@
 # and shows that a control server which does break connections that way gets caught.
 # Then the early answer: an HTTP function (the `http` example) that answers 413 before
 # reading an 8 MiB body that nginx sends whole; nginx must pass on the 413, not a 502.
+# Meanwhile, a WebSocket through nginx (the `websocket` example and the `ws-probe`
+# client): echoes both ways across an idle gap longer than the idle timeouts it must not
+# have.
 #
 #   scripts/keepalive/run.sh [quick|soak]
 #
@@ -79,15 +82,19 @@ say "using $("$nginx_bin" -v 2>&1)"
 # --- build -------------------------------------------------------------------------------
 cd "$root"
 if [ "${KEEPALIVE_SKIP_BUILD:-0}" != 1 ]; then
-    say "building hello, http and race-server (release)"
-    cargo build --release --bin hello --bin http --bin race-server
+    say "building hello, http, websocket, ws-probe and race-server (release)"
+    cargo build --release --bin hello --bin http --bin websocket --bin ws-probe --bin race-server
 fi
 target_dir=$(cargo metadata --format-version 1 --no-deps |
     python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 fc_bin=$target_dir/release/hello
 race_bin=$target_dir/release/race-server
 http_bin=$target_dir/release/http
+ws_bin=$target_dir/release/websocket
+probe_bin=$target_dir/release/ws-probe
 [ -x "$http_bin" ] || die "$http_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
+[ -x "$ws_bin" ] || die "$ws_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
+[ -x "$probe_bin" ] || die "$probe_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 [ -x "$fc_bin" ] || die "$fc_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 [ -x "$race_bin" ] || die "$race_bin is missing (build it, or unset KEEPALIVE_SKIP_BUILD)"
 
@@ -119,11 +126,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Six free loopback ports: the fc function, the control, the HTTP function, and nginx in
-# front of each.
-read -r fc_port control_port nginx_fc_port nginx_control_port http_port nginx_http_port < <(python3 - <<'EOF'
+# Eight free loopback ports: the fc function, the control, the HTTP function, the
+# WebSocket function, and nginx in front of each.
+read -r fc_port control_port nginx_fc_port nginx_control_port http_port nginx_http_port ws_port nginx_ws_port < <(python3 - <<'EOF'
 import socket
-socks = [socket.socket() for _ in range(6)]
+socks = [socket.socket() for _ in range(8)]
 for s in socks:
     s.bind(("127.0.0.1", 0))
 ports = [s.getsockname()[1] for s in socks]
@@ -155,8 +162,12 @@ pids+=("$!")
 env -u FC_CUSTOM_LISTEN_PORT FC_SERVER_PORT="$http_port" "$http_bin" >"$tmp/http.log" 2>&1 &
 http_pid=$!
 pids+=("$http_pid")
+env -u FC_CUSTOM_LISTEN_PORT FC_SERVER_PORT="$ws_port" "$ws_bin" >"$tmp/websocket.log" 2>&1 &
+ws_pid=$!
+pids+=("$ws_pid")
 wait_port "the fc function" "$fc_pid" "$fc_port"
 wait_port "the HTTP function" "$http_pid" "$http_port"
+wait_port "the WebSocket function" "$ws_pid" "$ws_port"
 wait_port "the control server" "${pids[1]}" "$control_port"
 
 user_line=""
@@ -169,7 +180,8 @@ done
 sed -e "s|@DIR@|$tmp|g" -e "s|@USER@|$user_line|" -e "s|@FC_PORT@|$fc_port|" \
     -e "s|@CONTROL_PORT@|$control_port|" -e "s|@NGINX_FC_PORT@|$nginx_fc_port|" \
     -e "s|@NGINX_CONTROL_PORT@|$nginx_control_port|" -e "s|@HTTP_PORT@|$http_port|" \
-    -e "s|@NGINX_HTTP_PORT@|$nginx_http_port|" \
+    -e "s|@NGINX_HTTP_PORT@|$nginx_http_port|" -e "s|@WS_PORT@|$ws_port|" \
+    -e "s|@NGINX_WS_PORT@|$nginx_ws_port|" \
     "$here/nginx.conf.template" >"$tmp/nginx.conf"
 "$nginx_bin" -t -q -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" || die "bad nginx config $tmp/nginx.conf"
 "$nginx_bin" -p "$tmp/" -c "$tmp/nginx.conf" -e "$tmp/error.log" >"$tmp/nginx.out" 2>&1 &
@@ -178,6 +190,7 @@ pids+=("$nginx_pid")
 wait_port nginx "$nginx_pid" "$nginx_fc_port"
 wait_port nginx "$nginx_pid" "$nginx_control_port"
 wait_port nginx "$nginx_pid" "$nginx_http_port"
+wait_port nginx "$nginx_pid" "$nginx_ws_port"
 say "fc (hello) on 127.0.0.1:$fc_port, nginx -> fc on 127.0.0.1:$nginx_fc_port;" \
     "control (race-server) on 127.0.0.1:$control_port, nginx -> control on 127.0.0.1:$nginx_control_port"
 
@@ -186,6 +199,10 @@ report_args=()
 if [ -n "${KEEPALIVE_REPORT:-}" ]; then
     report_args=(--report "$KEEPALIVE_REPORT")
 fi
+# The WebSocket probe runs beside the keep-alive workload: idle for as long as one gap.
+"$probe_bin" "ws://127.0.0.1:$nginx_ws_port/ws" "$gap_seconds" >"$tmp/ws-probe.log" 2>&1 &
+probe_pid=$!
+pids+=("$probe_pid")
 set +e
 python3 "$here/client.py" --mode "$mode" --gaps "$gaps" --gap-seconds "$gap_seconds" --burst "$burst" \
     --fc-port "$fc_port" --control-port "$control_port" \
@@ -206,6 +223,15 @@ if [ "$status" != 0 ]; then
     exit 1
 fi
 say "control server: $(grep -c 'closing without an answer' "$tmp/control.log" || true) connections broken on purpose"
+
+# --- a WebSocket through nginx ----------------------------------------------------------
+if ! wait "$probe_pid"; then
+    status=1
+    cat "$tmp/ws-probe.log" >&2
+    tail -n 20 "$tmp/websocket.log" >&2 || true
+    die "the WebSocket through nginx failed"
+fi
+say "$(cat "$tmp/ws-probe.log")"
 
 # --- an early answer through nginx -----------------------------------------------------
 # axum's default body limit (2 MB) answers 413 to an 8 MiB POST without reading it;
