@@ -52,8 +52,23 @@ pub(crate) async fn serve(
     //
     // The platform lets a caller send 8 KB of headers and adds about 25 `x-fc-*` fields of
     // its own: up to [`MAX_HEADER_FIELDS`] fields, not hyper's default 100.
-    let mut builder = http1::Builder::new();
-    builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+    #[cfg(not(feature = "http2"))]
+    let builder = {
+        let mut builder = http1::Builder::new();
+        builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+        builder
+    };
+    // With HTTP/2 (gRPC): the same HTTP/1.1 settings, and HTTP/2 with prior knowledge
+    // (h2c, as the platform's gateway speaks it) on the same port, told apart by the
+    // connection's first bytes. No keep-alive pings, no idle timeout: the gateway's one
+    // connection carries as many streams as the instance concurrency allows.
+    #[cfg(feature = "http2")]
+    let builder = {
+        let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+        builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
+        builder
+    };
 
     let connections = Arc::new(Connections { grace, ..Connections::default() });
     let upgrades = Arc::new(Upgrades::default());
@@ -85,13 +100,20 @@ pub(crate) async fn serve(
         let phase = Arc::new(Phase::new(socket.state()));
         let service = {
             let phase = Arc::clone(&phase);
-            service_fn(move |request| {
+            service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                if request.version() == http::Version::HTTP_2 {
+                    phase.multiplexed();
+                }
                 phase.set(Phase::CALL);
                 Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
             })
         };
+        #[cfg(not(feature = "http2"))]
         let connection =
             connections.watch(builder.serve_connection(TokioIo::new(socket), service).with_upgrades(), phase);
+        #[cfg(feature = "http2")]
+        let connection = connections
+            .watch(Box::pin(builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned()), phase);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 log::debug!("fc: connection ended with an error: {error}");
@@ -268,7 +290,9 @@ pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
 }
 
 /// A connection that can be asked to close once its call in flight is answered.
-pub(crate) trait GracefulConnection: Future<Output = Result<(), hyper::Error>> {
+pub(crate) trait GracefulConnection: Future<Output = Result<(), Self::Error>> {
+    /// Why it ended, if it failed.
+    type Error: std::fmt::Display;
     /// Asks it to close.
     fn graceful_shutdown(self: Pin<&mut Self>);
 }
@@ -281,8 +305,39 @@ where
     B: http_body::Body + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
+    type Error = hyper::Error;
+
     fn graceful_shutdown(self: Pin<&mut Self>) {
         http1::UpgradeableConnection::graceful_shutdown(self);
+    }
+}
+
+/// An HTTP/1.1-or-HTTP/2 connection (boxed: it is not `Unpin`).
+#[cfg(feature = "http2")]
+type AutoConnection<I, S> =
+    Pin<Box<hyper_util::server::conn::auto::UpgradeableConnection<'static, I, S, hyper_util::rt::TokioExecutor>>>;
+
+#[cfg(feature = "http2")]
+impl<I, S, B> GracefulConnection for AutoConnection<I, S>
+where
+    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
+        + hyper::service::HttpService<hyper::body::Incoming, ResBody = B>
+        + Clone
+        + Send
+        + 'static,
+    <S as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Future: Send + 'static,
+    <S as hyper::service::HttpService<hyper::body::Incoming>>::Future: Send + 'static,
+    <S as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Error:
+        Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        self.get_mut().as_mut().graceful_shutdown();
     }
 }
 
@@ -375,6 +430,11 @@ impl<C: GracefulConnection + Unpin> Watched<C> {
     /// Whether this closing connection may be closed now: it has no call, or has been
     /// writing its answer for longer than the grace.
     fn may_close(&mut self) -> bool {
+        if self.phase.is_multiplexed() {
+            // HTTP/2: its streams end as hyper closes it gracefully; past the grace, it
+            // is dropped.
+            return self.answer_seen.get_or_insert_with(Instant::now).elapsed() >= self.connections.grace;
+        }
         match self.phase.get() {
             Phase::IDLE => true,
             Phase::ANSWER => self.answer_seen.get_or_insert_with(Instant::now).elapsed() >= self.connections.grace,

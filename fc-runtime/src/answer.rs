@@ -129,13 +129,24 @@ pub(crate) fn close_connection<B>(response: &mut Response<B>) {
 #[derive(Default)]
 pub(crate) struct Phase {
     state: AtomicU8,
+    /// An HTTP/2 connection: calls in flight at once, whose phases are not its own.
+    multiplexed: std::sync::atomic::AtomicBool,
     pub(crate) upgrade: Option<Arc<crate::upgrades::State>>,
 }
 
 impl Phase {
     /// The phase of a connection on a socket whose state is `upgrade`.
     pub(crate) fn new(upgrade: Arc<crate::upgrades::State>) -> Self {
-        Phase { state: AtomicU8::new(Self::IDLE), upgrade: Some(upgrade) }
+        Phase { state: AtomicU8::new(Self::IDLE), multiplexed: Default::default(), upgrade: Some(upgrade) }
+    }
+
+    /// Marks an HTTP/2 connection.
+    pub(crate) fn multiplexed(&self) {
+        self.multiplexed.store(true, Ordering::Relaxed);
+    }
+
+    pub(crate) fn is_multiplexed(&self) -> bool {
+        self.multiplexed.load(Ordering::Relaxed)
     }
 
     pub(crate) const IDLE: u8 = 0;

@@ -26,7 +26,8 @@ async fn echo(
 async fn probe(url: &str, idle: u64) -> Result<(), String> {
     let mut request = url.into_client_request().map_err(|e| e.to_string())?;
     request.headers_mut().insert("x-fc-request-id", "ws-probe".parse().unwrap());
-    let (mut socket, response) = tokio_tungstenite::connect_async(request).await.map_err(|e| format!("connect: {e}"))?;
+    let (mut socket, response) =
+        tokio_tungstenite::connect_async(request).await.map_err(|e| format!("connect: {e}"))?;
     if response.status() != 101 {
         return Err(format!("the upgrade was answered {}", response.status()));
     }
