@@ -18,7 +18,7 @@ use http::Response;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::answer::{Body, Phase};
 use crate::call::{Reply, Server};
@@ -38,38 +38,9 @@ pub(crate) async fn serve(
     server: Arc<Server>,
     shutdown: impl Future<Output = ()> + Send,
     grace: Duration,
+    connect: ServeConnection,
 ) {
     Stopping::get().reset();
-    // Keep-alive connections stay open for as long as the client wants them. hyper
-    // closes an idle connection once its header-read timeout (30 s by default, armed
-    // whenever a timer is set) expires; the platform reuses pooled connections after
-    // long idle gaps, and a POST that crosses such a close on the wire fails with a
-    // 502 that the platform does not retry. So: no timer, and no header-read timeout,
-    // stated explicitly so that adding a timer later cannot bring the default back.
-    //
-    // A client may shut its write side once its request is sent (a half-close): it still
-    // gets its answer.
-    //
-    // The platform lets a caller send 8 KB of headers and adds about 25 `x-fc-*` fields of
-    // its own: up to [`MAX_HEADER_FIELDS`] fields, not hyper's default 100.
-    #[cfg(not(feature = "http2"))]
-    let builder = {
-        let mut builder = http1::Builder::new();
-        builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
-        builder
-    };
-    // With HTTP/2 (gRPC): the same HTTP/1.1 settings, and HTTP/2 with prior knowledge
-    // (h2c, as the platform's gateway speaks it) on the same port, told apart by the
-    // connection's first bytes. No keep-alive pings, no idle timeout: the gateway's one
-    // connection carries as many streams as the instance concurrency allows.
-    #[cfg(feature = "http2")]
-    let builder = {
-        let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
-        builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
-        builder
-    };
-
     let connections = Arc::new(Connections { grace, ..Connections::default() });
     let upgrades = Arc::new(Upgrades::default());
     let mut failures = AcceptFailures::default();
@@ -95,30 +66,7 @@ pub(crate) async fn serve(
             }
         };
         let _ = stream.set_nodelay(true);
-        let socket = upgrades.socket(stream);
-        let server = Arc::clone(&server);
-        let phase = Arc::new(Phase::new(socket.state()));
-        let service = {
-            let phase = Arc::clone(&phase);
-            service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                if request.version() == http::Version::HTTP_2 {
-                    phase.multiplexed();
-                }
-                phase.set(Phase::CALL);
-                Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
-            })
-        };
-        #[cfg(not(feature = "http2"))]
-        let connection =
-            connections.watch(builder.serve_connection(TokioIo::new(socket), service).with_upgrades(), phase);
-        #[cfg(feature = "http2")]
-        let connection = connections
-            .watch(Box::pin(builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned()), phase);
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                log::debug!("fc: connection ended with an error: {error}");
-            }
-        });
+        connect(stream, &server, &connections, &upgrades);
     }
     drop(listener);
     // Connections with no call close now, and bodies still arriving are not waited for;
@@ -143,6 +91,97 @@ pub(crate) async fn serve(
         }
         upgrades.close_all();
         let _ = tokio::time::timeout(Duration::from_secs(1), upgrades.wait_closed()).await;
+    }
+}
+
+/// Serves one connection: spawns its task.
+pub(crate) type ServeConnection = fn(TcpStream, &Arc<Server>, &Arc<Connections>, &Arc<Upgrades>);
+
+/// The HTTP/1.1 settings. Keep-alive connections stay open for as long as the client
+/// wants them. hyper closes an idle connection once its header-read timeout (30 s by
+/// default, armed whenever a timer is set) expires; the platform reuses pooled connections
+/// after long idle gaps, and a POST that crosses such a close on the wire fails with a 502
+/// that the platform does not retry. So: no timer, and no header-read timeout, stated
+/// explicitly so that adding a timer later cannot bring the default back.
+///
+/// A client may shut its write side once its request is sent (a half-close): it still gets
+/// its answer.
+///
+/// The platform lets a caller send 8 KB of headers and adds about 25 `x-fc-*` fields of its
+/// own: up to [`MAX_HEADER_FIELDS`] fields, not hyper's default 100.
+fn http1_settings(builder: &mut http1::Builder) {
+    builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+}
+
+/// The service of one connection's requests: each marks the connection's phase.
+fn service(
+    server: &Arc<Server>,
+    phase: &Arc<Phase>,
+) -> impl hyper::service::Service<
+    http::Request<hyper::body::Incoming>,
+    Response = Response<Body>,
+    Error = Infallible,
+    Future = Tracked,
+> + Clone
++ Send
++ 'static {
+    let (server, phase) = (Arc::clone(server), Arc::clone(phase));
+    service_fn(move |request: http::Request<hyper::body::Incoming>| {
+        if request.version() == http::Version::HTTP_2 {
+            phase.multiplexed();
+        }
+        phase.set(Phase::CALL);
+        Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
+    })
+}
+
+fn spawn<C: GracefulConnection + Unpin + Send + 'static>(connection: Watched<C>)
+where
+    C::Output: Send,
+{
+    tokio::spawn(async move {
+        if let Err(error) = connection.await {
+            log::debug!("fc: connection ended with an error: {error}");
+        }
+    });
+}
+
+/// A connection of a program without an HTTP function: HTTP/1.1, the protocol's calls.
+pub(crate) fn serve_plain(stream: TcpStream, server: &Arc<Server>, connections: &Arc<Connections>, _: &Arc<Upgrades>) {
+    let phase = Arc::new(Phase::default());
+    let mut builder = http1::Builder::new();
+    http1_settings(&mut builder);
+    let connection = builder.serve_connection(TokioIo::new(stream), service(server, &phase));
+    spawn(connections.watch(connection, phase));
+}
+
+/// A connection of a program with an HTTP function: upgrades to WebSocket served, and
+/// (with the `http2` feature) HTTP/2 with prior knowledge (h2c, as the platform's gateway
+/// speaks it) beside HTTP/1.1, told apart by the connection's first bytes, with no
+/// keep-alive pings and no idle timeout. The HTTP function's registration is what refers
+/// to this: a program without one does not carry it.
+pub(crate) fn serve_upgradable(
+    stream: TcpStream,
+    server: &Arc<Server>,
+    connections: &Arc<Connections>,
+    upgrades: &Arc<Upgrades>,
+) {
+    let socket = upgrades.socket(stream);
+    let phase = Arc::new(Phase::new(socket.state()));
+    let service = service(server, &phase);
+    #[cfg(not(feature = "http2"))]
+    {
+        let mut builder = http1::Builder::new();
+        http1_settings(&mut builder);
+        spawn(connections.watch(builder.serve_connection(TokioIo::new(socket), service).with_upgrades(), phase));
+    }
+    #[cfg(feature = "http2")]
+    {
+        let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+        builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
+        let connection = Box::pin(builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned());
+        spawn(connections.watch(connection, phase));
     }
 }
 
@@ -295,6 +334,21 @@ pub(crate) trait GracefulConnection: Future<Output = Result<(), Self::Error>> {
     type Error: std::fmt::Display;
     /// Asks it to close.
     fn graceful_shutdown(self: Pin<&mut Self>);
+}
+
+impl<I, S, B> GracefulConnection for http1::Connection<I, S>
+where
+    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
+    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
+    B: http_body::Body + 'static,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Error = hyper::Error;
+
+    fn graceful_shutdown(self: Pin<&mut Self>) {
+        http1::Connection::graceful_shutdown(self);
+    }
 }
 
 impl<I, S, B> GracefulConnection for http1::UpgradeableConnection<I, S>

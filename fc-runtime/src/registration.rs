@@ -16,6 +16,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::accept::{self, ServeConnection};
 use crate::context::{CallKind, Context};
 use crate::error::{FunctionError, IntoFunctionError};
 use crate::functions::Functions;
@@ -37,7 +38,10 @@ pub struct Registration {
 
 enum Make {
     Event(fn() -> FunctionService),
-    Http(fn() -> HttpHandler),
+    /// The HTTP function, and how its connections are served (upgrades, HTTP/2): a
+    /// program refers to that code only through this registration, so one without an
+    /// HTTP function does not carry it.
+    Http(fn() -> HttpHandler, ServeConnection),
 }
 
 impl Registration {
@@ -61,7 +65,7 @@ impl Registration {
         line: u32,
         make: fn() -> HttpHandler,
     ) -> Self {
-        Registration { kind: CallKind::Http, name, path, file, line, make: Make::Http(make) }
+        Registration { kind: CallKind::Http, name, path, file, line, make: Make::Http(make, accept::serve_upgradable) }
     }
 }
 
@@ -83,6 +87,8 @@ pub(crate) struct Registered {
     pub(crate) functions: Functions,
     /// Kinds registered more than once, as a message naming every function.
     pub(crate) conflict: Option<String>,
+    /// How connections are served, when an HTTP function needs more than the protocol.
+    pub(crate) connect: Option<ServeConnection>,
 }
 
 pub(crate) fn registered() -> Registered {
@@ -105,9 +111,10 @@ pub(crate) fn registered() -> Registered {
         }
         let Some(one) = of_kind.first() else { continue };
         match one.make {
-            Make::Http(make) => {
+            Make::Http(make, connect) => {
                 registered.functions.http = Some(make());
                 registered.functions.http_label = Some(one.path);
+                registered.connect = Some(connect);
             }
             Make::Event(make) => registered.functions.set_event(kind, make().labelled(one.path)),
         }

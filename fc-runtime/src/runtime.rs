@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_service::Service;
 
-use crate::accept;
+use crate::accept::{self, ServeConnection};
 use crate::call::Server;
 use crate::context;
 use crate::functions::Functions;
@@ -64,6 +64,9 @@ pub struct Runtime {
     shutdown_grace: Duration,
     logging: bool,
     log_level: Option<log::LevelFilter>,
+    /// How connections are served: with upgrades (and HTTP/2) once there is an HTTP
+    /// function, else the protocol's HTTP/1.1 alone.
+    connect: Option<ServeConnection>,
 }
 
 impl Default for Runtime {
@@ -113,6 +116,7 @@ impl Runtime {
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             logging: true,
             log_level: None,
+            connect: registered.connect,
         }
     }
 
@@ -165,6 +169,7 @@ impl Runtime {
     pub fn http<S: HttpService>(mut self, service: S) -> Self {
         self.functions.http = Some(service.into_http_handler());
         self.functions.http_label = None;
+        self.connect = Some(accept::serve_upgradable);
         self
     }
 
@@ -289,6 +294,7 @@ impl Runtime {
     ) -> io::Result<()> {
         self.check()?;
         let grace = self.shutdown_grace;
+        let connect = self.connect.unwrap_or(accept::serve_plain);
         let server = Arc::new(self.prepare());
         logging::write_line(COLD_START_LINE);
         if panic::PANICS_ABORT {
@@ -299,7 +305,7 @@ impl Runtime {
             eprint!("{warning}");
         }
 
-        accept::serve(listener, server, shutdown, grace).await;
+        accept::serve(listener, server, shutdown, grace, connect).await;
         Ok(())
     }
 
