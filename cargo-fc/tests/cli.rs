@@ -84,7 +84,11 @@ fn an_event_function_is_made_tested_built_packaged_and_served_from_its_zip() {
     assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
     assert!(text(&output.stdout).contains("test result: ok. 2 passed"), "{}", text(&output.stdout));
 
-    // `build`: a static musl binary, the zip with it at the root, mode 0755.
+    // `build`: a static musl binary, the zip with it at the root, mode 0755; the release
+    // settings applied even though the crate's own profile no longer has them.
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();
+    let untuned = manifest[..manifest.find("# What `cargo fc build` uses").unwrap()].to_owned();
+    std::fs::write(dir.join("Cargo.toml"), &untuned).unwrap();
     let output = run(cargo_fc(&dir, &["build", "--container"]));
     let stderr = text(&output.stderr);
     assert!(output.status.success(), "{stderr}");
@@ -104,6 +108,9 @@ fn an_event_function_is_made_tested_built_packaged_and_served_from_its_zip() {
     assert!(zipped == bootstrap, "the zip holds the binary");
     let dockerfile = std::fs::read_to_string(out.join("Dockerfile")).unwrap();
     assert!(dockerfile.contains("FROM scratch") && dockerfile.contains("COPY bootstrap /bootstrap"), "{dockerfile}");
+    // Stripped (no symbol table), and small.
+    assert!(!bootstrap.windows(b".symtab".len()).any(|w| w == b".symtab"), "the binary is not stripped");
+    assert!(bootstrap.len() < 1_500_000, "{} bytes: the size-tuned settings were not applied", bootstrap.len());
     // No dynamic loader: a static binary (PT_INTERP is absent).
     assert!(!bootstrap.windows(b"ld-linux".len()).any(|w| w == b"ld-linux"), "the binary is dynamically linked");
 
@@ -259,6 +266,9 @@ fn app() -> Router {
 
 #[fc::handler]
 async fn event(ctx: &fc::Context, event: serde_json::Value) -> serde_json::Value {
+    if event["panic"] == true {
+        panic!("asked to panic");
+    }
     if let Some(ms) = event["sleep_ms"].as_u64() {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
@@ -339,6 +349,17 @@ fn start_serves_http_and_events_as_the_platform_does_and_invoke_sends_the_sample
     assert!(output.status.success(), "{}", text(&output.stderr));
     let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(answer["got"]["events"][0]["oss"]["bucket"]["name"], "testbucket");
+    let event_file = scratch().join("event.json");
+    std::fs::write(&event_file, r#"{"from": "a file"}"#).unwrap();
+    let output = invoke(&["--data-file", event_file.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["got"]["from"], "a file");
+    // A function error: its type, message and frames, and exit status 1.
+    let output = invoke(&["--data", r#"{"panic": true}"#]);
+    assert_eq!(output.status.code(), Some(1));
+    let printed = text(&output.stdout);
+    assert!(printed.starts_with("Panic: asked to panic\n    at "), "{printed}");
+    assert!(text(&output.stderr).contains("error: the function failed (Panic)"), "{}", text(&output.stderr));
     let output = invoke(&["--example", "list"]);
     assert!(text(&output.stdout).contains("kafka") && text(&output.stdout).contains("tablestore"));
     let output = invoke(&["--example", "nope"]);
