@@ -222,17 +222,11 @@ async fn a_sync_handler_blocking_for_seconds_does_not_stall_other_calls() {
     report("4 sync handlers blocking 3 s, 20 calls beside them", 24, 0);
 }
 
-fn rss_kib(pid: i32, field: &str) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn repeated_oversize_bodies_keep_memory_bounded() {
     let mut server = Server::start(HELLO, &[]);
     still_serving(&mut server).await;
-    let before = rss_kib(server.pid(), "VmHWM:");
+    let before = common::memory_kib(server.pid(), "VmHWM");
     let chunk = vec![b' '; 1 << 20];
     for _ in 0..10 {
         // 40 MiB with a declared length, sent whole: refused at once, drained, not kept.
@@ -254,7 +248,7 @@ async fn repeated_oversize_bodies_keep_memory_bounded() {
         assert_eq!(&head, b"HTTP/1.1 413");
         sending.join().unwrap();
     }
-    let grown = rss_kib(server.pid(), "VmHWM:").saturating_sub(before);
+    let grown = common::memory_kib(server.pid(), "VmHWM").saturating_sub(before);
     assert!(grown < 16 * 1024, "peak memory grew by {grown} KiB over 10 refused 40 MiB bodies");
     still_serving(&mut server).await;
     report("10 refused 40 MiB bodies (memory bounded)", 12, 0);

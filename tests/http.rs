@@ -79,17 +79,11 @@ async fn method_path_query_headers_and_body_reach_the_application_and_back() {
     assert_eq!(reply.assert_ok().text(), "two cookies");
 }
 
-fn peak_rss_kib(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_30_mib_answer_is_streamed_not_buffered() {
     let server = Server::start(HTTP, &[]);
     server.send(get("/").empty()).await.assert_ok();
-    let before = peak_rss_kib(server.pid());
+    let before = common::memory_kib(server.pid(), "VmHWM");
     // Read the answer slowly: a server that buffered it whole would hold all 30 MiB.
     let stream = tokio::net::TcpStream::connect(("127.0.0.1", server.port)).await.unwrap();
     let (mut sender, connection) =
@@ -109,7 +103,7 @@ async fn a_30_mib_answer_is_streamed_not_buffered() {
         }
     }
     assert_eq!(received, 30 << 20);
-    let grown = peak_rss_kib(server.pid()).saturating_sub(before);
+    let grown = common::memory_kib(server.pid(), "VmHWM").saturating_sub(before);
     assert!(grown < 12 * 1024, "the server's peak memory grew by {grown} KiB while streaming 30 MiB");
 }
 

@@ -84,26 +84,23 @@ async fn release_panics_in_an_axum_route_show_the_route_not_axum() {
     );
 }
 
-/// The resident memory of process `pid`, in KiB.
-fn rss_kib(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn the_first_panic_leaves_the_memory_as_it_was() {
     let server = Server::start(&release("errors"), &[]);
     server.invoke("warm-1", r#"{"mode": "ok"}"#).await.assert_ok();
-    let idle = rss_kib(server.pid());
+    let idle = common::memory_kib(server.pid(), "VmRSS");
     let json = server.invoke("p-1", r#"{"mode": "panic"}"#).await.assert_error(404, "Panic");
     assert_eq!(json["stackTrace"][0]["label"], "errors::handler");
-    let after = rss_kib(server.pid());
+    let after = common::memory_kib(server.pid(), "VmRSS");
     // Reading the debug information for the frames' names took 35 MB for good.
     assert!(after < idle + 2048, "resident memory went from {idle} KiB to {after} KiB");
     for i in 0..20 {
         server.invoke(&format!("p-{i}"), r#"{"mode": "panic"}"#).await.assert_error(404, "Panic");
     }
-    assert!(rss_kib(server.pid()) < idle + 2048, "{idle} KiB, then {} KiB", rss_kib(server.pid()));
+    assert!(
+        common::memory_kib(server.pid(), "VmRSS") < idle + 2048,
+        "{idle} KiB, then {} KiB",
+        common::memory_kib(server.pid(), "VmRSS")
+    );
     println!("RELIABILITY 21 panics in the release build: resident memory within 2 MB of idle|22|0|0");
 }

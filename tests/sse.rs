@@ -65,18 +65,12 @@ async fn each_event_reaches_the_caller_before_the_next_is_produced() {
     assert!(seen_ms <= produced_ms, "event 0 arrived at {seen_ms}, after event 1 was produced at {produced_ms}");
 }
 
-fn peak_rss_kib(pid: i32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
-    line.split_whitespace().nth(1).unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn a_long_stream_read_slowly_holds_no_memory_per_event() {
     let server = Server::start(SSE, &[]);
     let mut warm = open(&server, "/events?n=2&interval_ms=0", "warm").await;
     while warm.frame().await.is_some() {}
-    let before = peak_rss_kib(server.pid());
+    let before = common::memory_kib(server.pid(), "VmHWM");
     let events = 200_000;
     let mut body = open(&server, &format!("/events?n={events}&interval_ms=0"), "long").await;
     let (mut bytes, mut frames, mut seen, mut tail) = (0usize, 0usize, 0usize, Vec::new());
@@ -96,7 +90,7 @@ async fn a_long_stream_read_slowly_holds_no_memory_per_event() {
         }
     }
     assert_eq!(seen, events);
-    let grown = peak_rss_kib(server.pid()).saturating_sub(before);
+    let grown = common::memory_kib(server.pid(), "VmHWM").saturating_sub(before);
     assert!(bytes > 5 << 20, "{bytes} bytes");
     assert!(grown < 4 * 1024, "the server's peak memory grew by {grown} KiB over {bytes} bytes of events");
 }

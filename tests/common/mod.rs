@@ -287,6 +287,13 @@ impl From<Req> for Request<Full<Bytes>> {
     }
 }
 
+/// A field of `/proc/<pid>/status` in KiB: `VmRSS` (resident now) or `VmHWM` (its peak).
+pub fn memory_kib(pid: i32, field: &str) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with(field) && l[field.len()..].starts_with(':')).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
 /// Whether `line` is a user log line: `<UTC time with ms>Z <request id> [LEVEL] <message>`.
 pub fn is_log_line(line: &str, request_id: &str, level: &str, message: &str) -> bool {
     let Some((time, rest)) = line.split_once(' ') else {
