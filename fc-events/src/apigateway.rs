@@ -47,9 +47,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let request = Request::<Bytes>::try_from(event)?.map(http_body_util::Full::new);
-    let response = serve::call(service, request).await?;
-    Ok(ApiGatewayResponse::from(response))
+    serve::serve_event(service, event).await
 }
 
 /// An API Gateway trigger's event: the HTTP request the API received.

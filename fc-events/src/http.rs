@@ -47,9 +47,7 @@ where
     B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
-    let request = Request::<Bytes>::try_from(event)?.map(http_body_util::Full::new);
-    let response = serve::call(service, request).await?;
-    Ok(HttpTriggerResponse::from(response))
+    serve::serve_event(service, event).await
 }
 
 /// The FC 3.0 HTTP trigger's event: an HTTP request delivered to an event function.

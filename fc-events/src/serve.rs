@@ -98,23 +98,24 @@ impl From<InvalidEvent> for ServeError {
     }
 }
 
-/// Calls `service` with `request` once it is ready, and reads the response's body whole.
-pub(crate) async fn call<S, B>(
-    mut service: S,
-    request: http::Request<http_body_util::Full<Bytes>>,
-) -> Result<http::Response<Bytes>, ServeError>
+/// Calls `service` once it is ready with the request `event` makes, reads the response's
+/// body whole, and answers with the trigger's response type `R`.
+pub(crate) async fn serve_event<E, R, S, B>(mut service: S, event: E) -> Result<R, ServeError>
 where
+    http::Request<Bytes>: TryFrom<E, Error = InvalidEvent>,
+    R: From<http::Response<Bytes>>,
     S: tower_service::Service<http::Request<http_body_util::Full<Bytes>>, Response = http::Response<B>>,
     S::Error: Into<BoxError>,
-    B: http_body::Body,
+    B: http_body::Body<Data = Bytes>,
     B::Error: Into<BoxError>,
 {
     use http_body_util::BodyExt as _;
+    let request = http::Request::<Bytes>::try_from(event)?.map(http_body_util::Full::new);
     std::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(|e| ServeError::Service(e.into()))?;
     let response = service.call(request).await.map_err(|e| ServeError::Service(e.into()))?;
     let (parts, body) = response.into_parts();
     let body = body.collect().await.map_err(|e| ServeError::Body(e.into()))?.to_bytes();
-    Ok(http::Response::from_parts(parts, body))
+    Ok(R::from(http::Response::from_parts(parts, body)))
 }
 
 /// A body as the event formats carry it: text, or (padded, standard) base64 when `base64`.
