@@ -164,6 +164,20 @@ resources:
     )
 }
 
+/// The lifecycle hooks both templates have (the ones `s.yaml` configures).
+const HOOKS: &str = r#"/// Runs once per instance, before the first call.
+#[fc::initializer]
+async fn initializer() {
+    log::info!("initializing");
+}
+
+/// Runs before the instance stops.
+#[fc::pre_stop]
+async fn pre_stop() {
+    log::info!("stopping");
+}
+"#;
+
 fn event_files(name: &str, runtime: &str) -> Vec<(&'static str, String)> {
     let main = format!(
         r##"//! `{name}`: a Function Compute event function.
@@ -187,18 +201,7 @@ async fn handler(ctx: &fc::Context, event: Event) -> fc::Result<Greeting> {{
     Ok(Greeting {{ message: format!("hello, {{}}!", event.name) }})
 }}
 
-/// Runs once per instance, before the first call.
-#[fc::initializer]
-async fn initializer() {{
-    log::info!("initializing");
-}}
-
-/// Runs before the instance stops.
-#[fc::pre_stop]
-async fn pre_stop() {{
-    log::info!("stopping");
-}}
-
+{HOOKS}
 fn main() -> std::io::Result<()> {{
     fc::run()
 }}
@@ -254,18 +257,7 @@ async fn hello(Extension(ctx): Extension<fc::Context>, Path(name): Path<String>)
     Json(Greeting {{ message: format!("hello, {{name}}!"), request_id: ctx.request_id().to_owned() }})
 }}
 
-/// Runs once per instance, before the first call.
-#[fc::initializer]
-async fn initializer() {{
-    log::info!("initializing");
-}}
-
-/// Runs before the instance stops.
-#[fc::pre_stop]
-async fn pre_stop() {{
-    log::info!("stopping");
-}}
-
+{HOOKS}
 fn main() -> std::io::Result<()> {{
     fc::Runtime::new().http(app()).run()
 }}

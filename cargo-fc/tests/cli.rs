@@ -41,6 +41,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// `cargo test` of a crate in `dir`, which must pass.
+fn cargo_test(dir: &Path) -> Output {
+    let mut command = Command::new(env!("CARGO"));
+    command.arg("test").current_dir(dir).env("CARGO_TARGET_DIR", scratch().join("target"));
+    let output = run(command);
+    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    output
+}
+
 /// A fresh crate made by `cargo fc new NAME [extra]`, depending on this checkout.
 fn new_crate(name: &str, extra: &[&str]) -> PathBuf {
     let dir = scratch().join(name);
@@ -76,12 +85,7 @@ fn an_event_function_is_made_tested_built_packaged_and_served_from_its_zip() {
     assert_eq!(std::fs::read_to_string(dir.join(".gitignore")).unwrap(), "/target\n");
 
     // Its unit test, through the test kit.
-    let output = run({
-        let mut c = Command::new(env!("CARGO"));
-        c.arg("test").current_dir(&dir).env("CARGO_TARGET_DIR", scratch().join("target"));
-        c
-    });
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let output = cargo_test(&dir);
     assert!(text(&output.stdout).contains("test result: ok. 2 passed"), "{}", text(&output.stdout));
 
     // `build`: a static musl binary, the zip with it at the root, mode 0755; the release
@@ -299,12 +303,7 @@ fn main() -> std::io::Result<()> {
 fn start_serves_http_and_events_as_the_platform_does_and_invoke_sends_the_samples() {
     let dir = new_crate("served", &["--http"]);
     // The HTTP template's unit test, through the test kit.
-    let output = run({
-        let mut c = Command::new(env!("CARGO"));
-        c.arg("test").current_dir(&dir).env("CARGO_TARGET_DIR", scratch().join("target"));
-        c
-    });
-    assert!(output.status.success(), "{}{}", text(&output.stdout), text(&output.stderr));
+    let output = cargo_test(&dir);
     assert!(text(&output.stdout).contains("test result: ok. 1 passed"), "{}", text(&output.stdout));
 
     let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).unwrap();

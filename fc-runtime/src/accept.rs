@@ -178,6 +178,7 @@ pub(crate) fn serve_upgradable(
     #[cfg(feature = "http2")]
     {
         let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
+        // `http1_settings`, on the auto builder's HTTP/1.1 half.
         builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
         builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
         let connection = Box::pin(builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned());
