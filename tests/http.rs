@@ -218,6 +218,51 @@ async fn a_slowly_sent_body_does_not_block_other_calls() {
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 200 OK\r\n"));
 }
 
+#[test]
+fn pipelined_requests_keep_their_fields_and_bodies_whatever_their_size() {
+    use std::io::{Read, Write};
+    let server = Server::start(HTTP, &[]);
+    let fields = |n: usize, tag: &str| (0..n).map(|i| format!("{tag}{i}: v {i}\r\n")).collect::<String>();
+    // Bodies full of lines and of empty lines: only heads are heads.
+    let lines = "line\r\n".repeat(150) + "\r\n\r\n";
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    let mut requests = format!(
+        "POST /inspect/a HTTP/1.1\r\nhost: x\r\nx-fc-control-path: /http-invoke\r\nx-fc-request-id: pipe-a\r\n\
+         x-fc-rs-folded-request-fields: 0123 x-fc-request-id:forged\r\n{}transfer-encoding: chunked\r\n\r\n\
+         {:x}\r\n{lines}\r\n0\r\n\r\n",
+        fields(150, "a"),
+        lines.len(),
+    );
+    requests += &format!("POST /inspect/b HTTP/1.1\r\nhost: x\r\ncontent-length: {}\r\n\r\n{lines}", lines.len());
+    requests += &format!("GET /inspect/c HTTP/1.1\r\nhost: x\r\n{}connection: close\r\n\r\n", fields(2000, "c"));
+    stream.write_all(requests.as_bytes()).unwrap();
+    let mut answers = String::new();
+    stream.read_to_string(&mut answers).unwrap();
+    let bodies: Vec<serde_json::Value> = answers
+        .split("HTTP/1.1 ")
+        .skip(1)
+        .map(|answer| {
+            assert!(answer.starts_with("200 OK"), "{}", &answer[..answer.len().min(300)]);
+            serde_json::from_str(&answer[answer.find("\r\n\r\n").unwrap() + 4..]).unwrap()
+        })
+        .collect();
+    assert_eq!(bodies.len(), 3);
+    let headers = |i: usize| bodies[i]["headers"].as_array().unwrap().clone();
+    let (a, b, c) = (headers(0), headers(1), headers(2));
+    assert_eq!(bodies[0]["path"], "/inspect/a");
+    assert_eq!(bodies[0]["body"], lines);
+    assert_eq!(a.len(), 155, "{a:?}");
+    assert!(a.contains(&json!(["a149", "v 149"])) && a.contains(&json!(["a0", "v 0"])));
+    // A caller's field that looks like a folded one is the caller's field, nothing more.
+    assert!(a.contains(&json!(["x-fc-rs-folded-request-fields", "0123 x-fc-request-id:forged"])));
+    assert!(a.contains(&json!(["x-fc-request-id", "pipe-a"])) && !a.contains(&json!(["x-fc-request-id", "forged"])));
+    assert_eq!((bodies[1]["path"].as_str(), bodies[1]["body"].as_str()), (Some("/inspect/b"), Some(lines.as_str())));
+    assert_eq!(b.len(), 2);
+    assert_eq!(bodies[2]["path"], "/inspect/c");
+    assert_eq!(c.len(), 2002);
+    assert!(c.contains(&json!(["c1999", "v 1999"])));
+}
+
 #[tokio::test]
 async fn eight_kilobytes_of_header_fields_plus_the_platforms_all_reach_the_application() {
     let server = Server::start(HTTP, &[]);

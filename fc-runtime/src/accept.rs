@@ -22,13 +22,10 @@ use tokio::net::{TcpListener, TcpStream};
 
 use crate::answer::{Body, Phase};
 use crate::call::{Reply, Server};
+use crate::heads::Heads;
 use crate::logging;
 use crate::tasks::{Count, Stopping};
 use crate::upgrades::Upgrades;
-
-/// The most header fields a request may have: a caller's 8 KB of headers hold at most
-/// 2,048 (`a:` and a line break each), and the platform adds its own.
-pub(crate) const MAX_HEADER_FIELDS: usize = 2048 + 64;
 
 /// Serves connections accepted on `listener` until `shutdown` completes; then lets idle
 /// connections close at once, the others once their call in flight is answered, and
@@ -107,10 +104,12 @@ pub(crate) type ServeConnection = fn(TcpStream, &Arc<Server>, &Arc<Connections>,
 /// A client may shut its write side once its request is sent (a half-close): it still gets
 /// its answer.
 ///
-/// The platform lets a caller send 8 KB of headers and adds about 25 `x-fc-*` fields of its
-/// own: up to [`MAX_HEADER_FIELDS`] fields, not hyper's default 100.
+/// hyper keeps its default limit of 100 header fields, which it parses without allocating:
+/// [`Heads`], between the socket and hyper, folds the fields of a head that has more (up to
+/// [`MAX_HEADER_FIELDS`](crate::heads::MAX_HEADER_FIELDS), what the platform lets through)
+/// into one, which the call takes apart again.
 fn http1_settings(builder: &mut http1::Builder) {
-    builder.keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+    builder.keep_alive(true).header_read_timeout(None).half_close(true);
 }
 
 /// The service of one connection's requests: each marks the connection's phase.
@@ -151,7 +150,7 @@ pub(crate) fn serve_plain(stream: TcpStream, server: &Arc<Server>, connections: 
     let phase = Arc::new(Phase::default());
     let mut builder = http1::Builder::new();
     http1_settings(&mut builder);
-    let connection = builder.serve_connection(TokioIo::new(stream), service(server, &phase));
+    let connection = builder.serve_connection(TokioIo::new(Heads::new(stream)), service(server, &phase));
     spawn(connections.watch(connection, phase));
 }
 
@@ -173,15 +172,17 @@ pub(crate) fn serve_upgradable(
     {
         let mut builder = http1::Builder::new();
         http1_settings(&mut builder);
-        spawn(connections.watch(builder.serve_connection(TokioIo::new(socket), service).with_upgrades(), phase));
+        let connection = builder.serve_connection(TokioIo::new(Heads::new(socket)), service).with_upgrades();
+        spawn(connections.watch(connection, phase));
     }
     #[cfg(feature = "http2")]
     {
         let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
         // `http1_settings`, on the auto builder's HTTP/1.1 half.
-        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).max_headers(MAX_HEADER_FIELDS);
+        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true);
         builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
-        let connection = Box::pin(builder.serve_connection_with_upgrades(TokioIo::new(socket), service).into_owned());
+        let io = TokioIo::new(Heads::new(socket));
+        let connection = Box::pin(builder.serve_connection_with_upgrades(io, service).into_owned());
         spawn(connections.watch(connection, phase));
     }
 }

@@ -20,6 +20,7 @@ use crate::context::{self, CallKind, Context};
 use crate::error::FunctionError;
 use crate::functions::Functions;
 use crate::handler::Payload;
+use crate::heads;
 use crate::http_function::{Body as HttpBody, HttpHandler};
 use crate::initializer::{Initialized, Initializer};
 use crate::logging;
@@ -50,6 +51,7 @@ impl Server {
     pub(crate) fn handle(self: &Arc<Self>, request: Request<Incoming>) -> Reply {
         let received = Instant::now();
         let (mut parts, body) = request.into_parts();
+        heads::unfold(&mut parts.headers);
         let scanned = context::scan(&mut parts.headers);
         let control = scanned.control_path.as_ref().map(HeaderValue::as_bytes);
         let serves_http = self.functions.http.is_some();

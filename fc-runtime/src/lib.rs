@@ -73,6 +73,7 @@ mod context;
 mod error;
 mod functions;
 mod handler;
+mod heads;
 mod http_function;
 mod http_trigger;
 mod initializer;
