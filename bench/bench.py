@@ -1,12 +1,14 @@
 #!/usr/bin/env python3
 """The benchmark's measuring half: run by bench/run.sh once everything is built.
 
-Measures fc's `hello`, the bare-hyper floor, the Express server and the Flask/gunicorn
-server on loopback (throughput and latency with wrk at 1 and 32 keep-alive connections,
-in interleaved rounds; cold start; idle and under-load RSS), the user-space instructions
-per call of fc and the floor (callgrind), the musl binary and zip sizes of fc and the
-floor, and fc's payload echo, error/panic and full-context rows; prints the tables and
-writes BENCHMARKS.md and results/results.json.
+Measures fc's `hello`, the bare-hyper floor, the Go net/http server, the Express server
+and the Flask/gunicorn server on loopback (throughput and latency with wrk at 1 and 32
+keep-alive connections, in interleaved rounds; cold start; idle and under-load RSS), the
+user-space instructions per call of fc and the floor (callgrind), the static binary and
+zip sizes of fc, the floor and the Go server, fc's payload echo, error/panic and
+full-context rows, and two pairs: the `http` example against the same router on bare
+hyper (wrk) and the `grpc` example against the same service on tonic's own server
+(grpc-load); prints the tables and writes BENCHMARKS.md and results/results.json.
 
 Environment (all optional):
   BENCH_ROUNDS        interleaved rounds of the throughput runs (default 16)
@@ -15,7 +17,8 @@ Environment (all optional):
   BENCH_COLD_STARTS   measured cold starts per server (default 30)
   BENCH_PIN           1: servers on CPU 0, wrk and the clients on the others (default 1
                       with 2 or more CPUs); 0: no pinning
-  BENCH_ONLY          comma-separated subset of fc,floor,node,python (default all)
+  BENCH_ONLY          comma-separated subset of fc,floor,go,node,python (default all;
+                      the HTTP-function and gRPC pairs run when it holds fc)
   BENCH_PY_WORKERS    gunicorn workers (default: the number of cores)
   BENCH_PY_THREADS    gunicorn threads per worker (default 8)
 """
@@ -28,6 +31,7 @@ import platform
 import re
 import shutil
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -49,6 +53,8 @@ LUA = os.path.join(BENCH, "wrk", "invoke.lua")
 MUSL = "x86_64-unknown-linux-musl"
 
 HEADERS_FILE = os.path.join(BENCH, "full-headers.txt")
+HTTP_HEADERS_FILE = os.path.join(BENCH, "http-headers.txt")
+GRPC_LOAD = os.path.join(BENCH_TARGET, "release", "grpc-load")
 
 ROUNDS = int(os.environ.get("BENCH_ROUNDS") or 16)
 SECONDS = float(os.environ.get("BENCH_SECONDS") or 2)
@@ -67,14 +73,25 @@ SERVERS = {
            "what": "fc-rs `hello` example (`target/release/hello`)"},
     "floor": {"cmd": [os.path.join(BENCH_TARGET, "release", "floor")], "cwd": None,
               "what": "bare hyper 1 server (`bench/floor`)"},
+    "go": {"cmd": [os.path.join(BENCH_TARGET, "go-hello")], "cwd": None,
+           "what": "Go `net/http`, the official SDK's language (`bench/go`)"},
     "node": {"cmd": ["node", os.path.join(BENCH, "node", "server.js")], "cwd": os.path.join(BENCH, "node"),
              "what": "Express, the platform's documented server (`bench/node`)"},
     "python": {"cmd": [os.path.join(BENCH, "python", ".venv", "bin", "gunicorn"), "-c", "gunicorn.conf.py", "app:app"],
                "cwd": os.path.join(BENCH, "python"),
                "what": "Flask under gunicorn, gthread workers (`bench/python`)"},
 }
-ORDER = ["fc", "floor", "node", "python"]
+ORDER = ["fc", "floor", "go", "node", "python"]
 ONLY = [s.strip() for s in (os.environ.get("BENCH_ONLY") or ",".join(ORDER)).split(",") if s.strip()]
+
+# The pairs: an fc example that serves an HTTP function, and the very same function
+# (compiled in from the example, `bench/peers`) served without fc.
+HTTP_PAIR = {"fc": [os.path.join(FC_TARGET, "release", "http")],
+             "peer": [os.path.join(BENCH_TARGET, "release", "axum-hyper")], "peer_name": "axum-hyper"}
+GRPC_PAIR = {"fc": [os.path.join(FC_TARGET, "release", "grpc")],
+             "peer": [os.path.join(BENCH_TARGET, "release", "tonic-server")], "peer_name": "tonic-server"}
+# wrk's request for the HTTP pair: the router's `GET /`, as the platform sends an HTTP call.
+HTTP_WRK_ENV = {"WRK_METHOD": "GET", "WRK_PATH": "/", "WRK_HEADERS": HTTP_HEADERS_FILE}
 
 def on_server_cpus(cmd):
     """`cmd`, run on the servers' CPUs when pinning."""
@@ -112,12 +129,16 @@ def on_signal(signum, _frame):
 class Server:
     """A server started on a free port, in a session of its own; stopped on exit."""
 
-    def __init__(self, name, cmd, cwd=None, ready_body=coldstart.BODY):
+    def __init__(self, name, cmd, cwd=None, ready_body=coldstart.BODY, ready=None):
+        """`ready(port, proc)`, when given, waits for the server instead of a `POST /invoke`."""
         self.port = coldstart.free_port()
         self.stderr = open(os.path.join(RESULTS, f"{name}.stderr"), "ab")
         self.proc = coldstart.spawn(on_server_cpus(cmd), self.port, cwd=cwd, stderr=self.stderr, pidfile=PIDFILE)
         LIVE.add(self.proc)
-        coldstart.wait_ready(self.port, self.proc, request=coldstart.invoke_request(ready_body))
+        if ready is None:
+            coldstart.wait_ready(self.port, self.proc, request=coldstart.invoke_request(ready_body))
+        else:
+            ready(self.port, self.proc)
         self.url = f"http://127.0.0.1:{self.port}/invoke"
 
     def rss_kb(self):
@@ -213,7 +234,7 @@ WRK_LINE = re.compile(r"WRK_RESULT (.*)")
 
 def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
     env = dict(os.environ)
-    for key in ("WRK_BODY", "WRK_BODY_BYTES", "WRK_HEADERS"):
+    for key in ("WRK_METHOD", "WRK_PATH", "WRK_BODY", "WRK_BODY_BYTES", "WRK_HEADERS"):
         env.pop(key, None)
     env.update(env_extra or {})
     threads = 1 if connections == 1 else min(WRK_THREADS_32, connections)
@@ -256,6 +277,68 @@ def measured_wrk(url, connections, env_extra=None, sampler_sid=None, seconds=Non
     if sampler:
         result["rss"] = result_rss
     return result
+
+
+# --- grpc-load -------------------------------------------------------------------------
+
+GRPC_LINE = re.compile(r"GRPC_RESULT (.*)")
+
+
+def grpc_load(port, streams, seconds, timeout_s=30):
+    """`grpc-load PORT STREAMS SECONDS`: unary calls on one HTTP/2 connection, `streams` in
+    flight; returns its numbers, with `rps` (calls/s) and `requests` (= calls)."""
+    cmd = [GRPC_LOAD, str(port), str(streams), f"{seconds:g}"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    LOADERS.add(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=seconds + timeout_s)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = "", "timed out"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        LOADERS.discard(proc)
+    match = GRPC_LINE.search(stdout)
+    if not match:
+        raise RuntimeError(f"grpc-load printed no result:\n{stdout}\n{stderr}")
+    result = {}
+    for pair in match.group(1).split():
+        key, value = pair.split("=")
+        result[key] = float(value)
+    result["requests"] = result["calls"]
+    result["rps"] = result["calls"] / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0
+    result["errors"] = int(result["errors"])
+    return result
+
+
+def wait_grpc_ready(port, proc, deadline_s=60.0):
+    """Polls until a TCP connect succeeds, then until a short `grpc-load` run answers
+    calls without errors (neither gRPC server answers an HTTP/1.1 `POST /invoke`)."""
+    start = time.perf_counter()
+
+    def check_alive():
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server exited with {proc.returncode} before answering")
+        if time.perf_counter() - start > deadline_s:
+            raise TimeoutError(f"no gRPC answer on port {port} within {deadline_s} s")
+
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1.0):
+                break
+        except OSError:
+            check_alive()
+            time.sleep(0.01)
+    while True:
+        try:
+            r = grpc_load(port, 1, 0.2)
+            if r["calls"] > 0 and r["errors"] == 0:
+                return
+        except RuntimeError:
+            pass
+        check_alive()
+        time.sleep(0.05)
 
 
 # --- measurements ----------------------------------------------------------------------
@@ -350,6 +433,88 @@ def paired_ratios(servers, a, b, conns):
     return [x[conns]["rps"] / y[conns]["rps"] for x, y in zip(ra, rb) if y[conns]["rps"]]
 
 
+def measure_pair(label, pair, start, load, levels):
+    """fc's example against the same function served without fc (`pair["peer"]`): both
+    side by side, one warm-up run of each at each level, then `ROUNDS` interleaved rounds
+    as in `measure_servers` (every level in turn, the order alternating from round to
+    round). `start(name, cmd)` starts a `Server`; `load(server, n, seconds)` runs the load
+    at level `n` (connections or streams) and returns its numbers with `rps`, `requests`,
+    `p50_us` and `p99_us`. Returns each side's rounds and medians and the per-round
+    fc/peer throughput ratios of each level."""
+    sides = ("fc", "peer")
+    out = {"peer_name": pair["peer_name"], "fc": {"rounds": []}, "peer": {"rounds": []}}
+    servers = {}
+    try:
+        for side in sides:
+            servers[side] = start(side, pair[side])
+        if WARMUP > 0:
+            log(f"{label}: warm-up runs")
+            for side in sides:
+                for _, n in levels:
+                    load(servers[side], n, WARMUP)
+        for r in range(ROUNDS):
+            order = sides if r % 2 == 0 else sides[::-1]
+            log(f"{label}: round {r + 1}/{ROUNDS}: {', '.join(pair['peer_name'] if s == 'peer' else 'fc' for s in order)}")
+            runs = {side: {} for side in sides}
+            for key, n in levels:
+                for side in order:
+                    server = servers[side]
+                    cpu, steal = session_cpu_s(server.proc.pid), steal_s(SERVER_CPUS)
+                    run = load(server, n, SECONDS)
+                    run["cpu_us_per_call"] = (session_cpu_s(server.proc.pid) - cpu) / max(run["requests"], 1) * 1e6
+                    run["steal_pct"] = (steal_s(SERVER_CPUS) - steal) / (run["duration_us"] / 1e6) / (
+                        len(SERVER_CPUS) if SERVER_CPUS else NPROC) * 100
+                    runs[side][key] = run
+            for side in sides:
+                out[side]["rounds"].append(runs[side])
+    finally:
+        for server in servers.values():
+            server.stop()
+    for side in sides:
+        rounds = out[side]["rounds"]
+        for key, _ in levels:
+            runs = [r[key] for r in rounds]
+            out[side][key] = {
+                "rps": statistics.median(run["rps"] for run in runs),
+                "p50_us": statistics.median(run["p50_us"] for run in runs),
+                "p99_us": statistics.median(run["p99_us"] for run in runs),
+                "cpu_us_per_call": statistics.median(run["cpu_us_per_call"] for run in runs),
+                "errors": sum(run.get("errors", 0) for run in runs),
+                "socket_errors": sum(run.get("socket_errors", 0) for run in runs),
+                "non_2xx": sum(run.get("non_2xx", 0) for run in runs),
+            }
+    out["ratios"] = {key: [a[key]["rps"] / b[key]["rps"] for a, b in zip(out["fc"]["rounds"], out["peer"]["rounds"])
+                           if b[key]["rps"]] for key, _ in levels}
+    return out
+
+
+def measure_http_pair():
+    """The `http` example (an axum router as fc's HTTP function) against `axum-hyper` (the
+    same router on bare hyper): wrk `GET /` with the platform's `x-fc-control-path`, at 1
+    and 32 connections. Both answer `POST /invoke` (the router has the route), which is
+    how they are found ready."""
+    def start(side, cmd):
+        return Server("fc-http" if side == "fc" else HTTP_PAIR["peer_name"], cmd)
+
+    def load(server, connections, seconds):
+        return wrk(server.url, connections, seconds, HTTP_WRK_ENV)
+
+    return measure_pair("http pair", HTTP_PAIR, start, load, (("c1", 1), ("c32", 32)))
+
+
+def measure_grpc_pair():
+    """The `grpc` example (a tonic service as fc's HTTP function, over h2c) against
+    `tonic-server` (the same service on tonic's own server): `grpc-load` unary calls on one
+    HTTP/2 connection, 1 and 32 in flight."""
+    def start(side, cmd):
+        return Server("fc-grpc" if side == "fc" else GRPC_PAIR["peer_name"], cmd, ready=wait_grpc_ready)
+
+    def load(server, streams, seconds):
+        return grpc_load(server.port, streams, seconds)
+
+    return measure_pair("grpc pair", GRPC_PAIR, start, load, (("s1", 1), ("s32", 32)))
+
+
 def instruction_counts(names):
     """User-space instructions per call under callgrind: `hello` and the floor, sent the
     plain request and then every common x-fc-* header; `fc-context` sent every header."""
@@ -393,6 +558,7 @@ def sizes():
     out = {}
     for name, binary in (("fc", os.path.join(FC_TARGET, MUSL, "release", "hello")),
                          ("floor", os.path.join(BENCH_TARGET, MUSL, "release", "floor")),
+                         ("go", os.path.join(BENCH_TARGET, "go-hello")),  # static (CGO_ENABLED=0)
                          ("fc_no_events", os.path.join(BENCH_TARGET, MUSL, "release", "hello-no-events")),
                          ("fc_events_example", os.path.join(FC_TARGET, MUSL, "release", "events"))):
         if os.path.exists(binary):
@@ -479,6 +645,7 @@ def machine():
         "loadavg_start": open("/proc/loadavg").read().split()[:3],
         "rustc": sh(["rustc", "--version"], cwd=ROOT),
         "node": sh(["node", "--version"]),
+        "go": (sh(["go", "version"]).split() + ["?"] * 3)[2],
         "express": express,
         "python": sh([venv_py, "--version"]),
         "gunicorn": sh([os.path.join(BENCH, "python", ".venv", "bin", "gunicorn"), "--version"]),
@@ -487,6 +654,11 @@ def machine():
         "valgrind": sh(["valgrind", "--version"]),
         "hyper (floor)": lock_version(os.path.join(BENCH, "floor", "Cargo.lock"), "hyper"),
         "hyper (fc)": lock_version(os.path.join(ROOT, "Cargo.lock"), "hyper"),
+        "hyper (peers)": lock_version(os.path.join(BENCH, "peers", "Cargo.lock"), "hyper"),
+        "axum (fc)": lock_version(os.path.join(ROOT, "Cargo.lock"), "axum"),
+        "axum (peers)": lock_version(os.path.join(BENCH, "peers", "Cargo.lock"), "axum"),
+        "tonic (fc)": lock_version(os.path.join(ROOT, "Cargo.lock"), "tonic"),
+        "tonic (peers)": lock_version(os.path.join(BENCH, "peers", "Cargo.lock"), "tonic"),
     }
 
 
@@ -515,10 +687,61 @@ def ratio(a, b):
     return f"{a / b:.2f}"
 
 
+def ratio_target(label, ratios, limit, against):
+    """A target row: the median of the per-round fc/`against` throughput ratios ≥ `limit`."""
+    if not ratios:
+        return f"| {label} | — | not measured |"
+    median = statistics.median(ratios)
+    shown = (f"median {median:.3f} × {against} over {len(ratios)} round{'s' if len(ratios) > 1 else ''} "
+             f"(each round: {min(ratios):.3f} to {max(ratios):.3f})")
+    return f"| {label} | {shown} | {'**met**' if median >= limit else '**not met**'} |"
+
+
+def pair_table(pair, fc_label, peer_label, unit, level_word):
+    """A pair's table (`measure_pair`): throughput, p50, p99 and server CPU time per call of
+    each side at each level, and fc/peer (for throughput: the median of the per-round
+    ratios). Empty when the pair was not measured."""
+    if not pair:
+        return ""
+    levels = [key for key in pair.get("ratios", {}) if key in pair["fc"] and key in pair["peer"]]
+    lines = [f"| | {fc_label} | {peer_label} | fc/{pair['peer_name']} |", "|---|---:|---:|---:|"]
+    for key in levels:
+        n = int(key[1:])
+        at = f"{n} {level_word}{'s' if n > 1 else ''}"
+        a, b = pair["fc"][key], pair["peer"][key]
+        ratios = pair["ratios"][key]
+        paired = f"{statistics.median(ratios):.3f}" if ratios else "—"
+        lines.append(f"| Throughput, {at} ({unit}) | {fmt(a['rps'])} | {fmt(b['rps'])} | {paired} |")
+        for label, field, digits in (("p50 latency", "p50_us", 0), ("p99 latency", "p99_us", 0),
+                                     ("Server CPU time per call", "cpu_us_per_call", 1)):
+            lines.append(f"| {label}, {at} (µs) | {fmt(a[field], digits)} | {fmt(b[field], digits)} | "
+                         f"{ratio(a[field], b[field])} |")
+    per_round = "; ".join(f"{int(key[1:])} {level_word}{'s' if int(key[1:]) > 1 else ''}: "
+                          + ", ".join(f"{x:.3f}" for x in pair["ratios"][key]) for key in levels)
+    lines += ["", f"fc/{pair['peer_name']} throughput round by round (the throughput rows give their median): "
+                  f"{per_round}."]
+    return "\n".join(lines)
+
+
+def pair_warnings(pair, what, level_word):
+    """Warning lines for a pair's failed calls (socket errors, non-2xx answers, gRPC errors)."""
+    out = []
+    for side in ("fc", "peer"):
+        name = what if side == "fc" else f"`{pair.get('peer_name')}`"
+        for key in (pair.get("ratios") or {}):
+            r = pair.get(side, {}).get(key)
+            if r and (r["errors"] or r["socket_errors"] or r["non_2xx"]):
+                failed = (f"{r['errors']} failed calls" if r["errors"] else
+                          f"{r['socket_errors']} socket errors, {r['non_2xx']} non-2xx answers")
+                out.append(f"- {name} at {key[1:]} {level_word}: {failed}")
+    return out
+
+
 def render(results):
     servers = results["servers"]
     size = results["sizes"]
     extra = results.get("fc_extra", {})
+    http_pair, grpc_pair = results.get("http_pair") or {}, results.get("grpc_pair") or {}
     m = results["machine"]
 
     def get(name, path):
@@ -545,15 +768,16 @@ def render(results):
          lambda n: (results.get("instructions", {}).get(n) or {}).get("per_call"), 0),
         ("… the same, sent every common x-fc-* header",
          lambda n: (results.get("instructions", {}).get(f"{n}_full_headers") or {}).get("per_call"), 0),
-        ("Stripped musl binary (MB)", lambda n: mb(size.get(n, {}).get("stripped"), "b"), 3),
+        ("Stripped static binary: musl, Go without cgo (MB)", lambda n: mb(size.get(n, {}).get("stripped"), "b"), 3),
         ("Zipped `bootstrap` (MB)", lambda n: mb(size.get(n, {}).get("zip"), "b"), 3),
     ]
-    lines = ["| | fc | floor | node | python | fc/floor | fc/node | fc/python |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    others = [n for n in ORDER if n != "fc"]
+    lines = ["| | " + " | ".join(ORDER) + " | " + " | ".join(f"fc/{o}" for o in others) + " |",
+             "|---|" + "---:|" * (len(ORDER) + len(others))]
     for label, getter, digits in rows:
         vals = {n: getter(n) for n in ORDER}
         lines.append(f"| {label} | " + " | ".join(fmt(vals[n], digits) for n in ORDER) + " | "
-                     + " | ".join(ratio(vals["fc"], vals[o]) for o in ("floor", "node", "python")) + " |")
+                     + " | ".join(ratio(vals["fc"], vals[o]) for o in others) + " |")
     main_table = "\n".join(lines)
 
     fc_lines = []
@@ -607,13 +831,7 @@ def render(results):
         return f"| {label} | {shown} | {'**met**' if ok else '**not met**'} |"
 
     def throughput_target(conns, label):
-        ratios = paired_ratios(servers, "fc", "floor", conns)
-        if not ratios:
-            return f"| {label} | — | not measured |"
-        median = statistics.median(ratios)
-        shown = (f"median {median:.3f} × floor over {len(ratios)} rounds "
-                 f"(each round: {min(ratios):.3f} to {max(ratios):.3f})")
-        return f"| {label} | {shown} | {'**met**' if median >= 0.95 else '**not met**'} |"
+        return ratio_target(label, paired_ratios(servers, "fc", "floor", conns), 0.95, "floor")
 
     fc_cold, fl_cold = get("fc", ["cold", "median_ms"]), get("floor", ["cold", "median_ms"])
     fc_size = size.get("fc", {}).get("stripped")
@@ -635,6 +853,12 @@ def render(results):
     targets.append(target("A panicking call ≤ 2 ms slower than a normal one (after the first)", panic_diff, 1,
                           panic_diff is not None and panic_diff <= 2.0,
                           f"{panic_diff:+.3f} ms mean" if panic_diff is not None else ""))
+    for key, pair, limit, label in (
+            ("c1", http_pair, 0.97, "HTTP function throughput ≥ 0.97 × the same router on bare hyper, 1 connection"),
+            ("c32", http_pair, 0.97, "HTTP function throughput ≥ 0.97 × the same router on bare hyper, 32 connections"),
+            ("s1", grpc_pair, 0.95, "gRPC unary calls/s ≥ 0.95 × tonic's own server, 1 stream"),
+            ("s32", grpc_pair, 0.95, "gRPC unary calls/s ≥ 0.95 × tonic's own server, 32 streams on one connection")):
+        targets.append(ratio_target(label, (pair.get("ratios") or {}).get(key, []), limit, pair.get("peer_name", "")))
     targets_table = "\n".join(targets)
 
     rounds_lines = []
@@ -671,10 +895,14 @@ def render(results):
         r = extra.get(key)
         if r and (r["socket_errors"] or r["non_2xx"]):
             warnings.append(f"- fc {key}: {r['socket_errors']} socket errors, {r['non_2xx']} non-2xx answers")
+    warnings += pair_warnings(http_pair, "the `http` example", "connection(s)")
+    warnings += pair_warnings(grpc_pair, "the `grpc` example", "stream(s)")
 
     short = SECONDS < 2 or COLD_STARTS < 30 or ROUNDS < 16
     cfg = results["config"]
     return {"main": main_table, "fc": fc_table, "targets": targets_table, "rounds": rounds_table, "warnings": warnings,
+            "http_pair": pair_table(http_pair, "fc `http`", "axum on bare hyper", "req/s", "connection"),
+            "grpc_pair": pair_table(grpc_pair, "fc `grpc`", "tonic's server", "calls/s", "stream"),
             "short": short, "machine": m, "config": cfg}
 
 
@@ -707,6 +935,29 @@ def write_markdown(r, path):
             kept = old[old.index(NOTES_MARKER) + len(NOTES_MARKER):].strip("\n")
     except OSError:
         pass
+    pairs = ""
+    if r["http_pair"]:
+        pairs += f"""
+### HTTP functions: the `http` example against the same router on bare hyper
+
+`GET /` of the `http` example's axum router (`"hello from axum"`), sent as the platform sends
+an HTTP function's call (`x-fc-control-path: /http-invoke`), to fc (`target/release/http`) and to
+`axum-hyper` (`bench/peers`: the very same router, compiled in from `examples/http.rs`, on
+hyper 1's HTTP/1.1 server). Medians over the rounds.
+
+{r['http_pair']}
+"""
+    if r["grpc_pair"]:
+        pairs += f"""
+### gRPC: the `grpc` example against the same service on tonic's own server
+
+Unary `helloworld.Greeter/SayHello` calls from `grpc-load` (`bench/peers`) on one HTTP/2
+cleartext connection, 1 or 32 in flight, to fc (`target/release/grpc`, h2c) and to
+`tonic-server` (`bench/peers`: the very same service, compiled in from `examples/grpc`, on
+tonic's transport server). Medians over the rounds.
+
+{r['grpc_pair']}
+"""
     rounds = ""
     if r["rounds"]:
         rounds = f"""
@@ -723,6 +974,9 @@ fc-rs against what it competes with, measured side by side in one run on one mac
   `POST /invoke`: read the body, parse `{{"key": String}}`, build `"hello, <key>!"`, write
   the `FC Invoke Start/End` lines (one locked write each), answer 200 with `x-fc-status: 200`,
   with its header names made at compile time and its log lines built without formatting;
+- **go**: a plain Go `net/http` server (`bench/go`; Go is the language of the platform's
+  official SDK) doing the same work with the standard library only (`encoding/json`,
+  `fmt`), no timeouts, built static (`CGO_ENABLED=0`);
 - **node**: the Express server of the platform's documentation (`bench/node`, express
   pinned), `server.timeout = 0` and `keepAliveTimeout = 0` as the docs set them;
 - **python**: Flask under gunicorn with gthread workers (`bench/python`, pinned;
@@ -735,13 +989,14 @@ bench/run.sh                                                      # the full run
 BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh   # a quick check that the harness works
 ```
 
-It installs what is missing (wrk and valgrind from Debian's packages, the musl target, the
-npm and PyPI packages into `bench/node/node_modules` and `bench/python/.venv`), builds
-`hello` and `errors` in the workspace, `hello` for `{MUSL}`, and `bench/floor` and
-`bench/fc-echo` (their own packages, built into `bench/target`), then measures, prints
-the tables, and rewrites this file (the notes at its end are kept). Raw numbers:
-`bench/results/results.json`. A full run takes about 6 minutes of measuring, plus the
-builds the first time (2–3 minutes). Settings: `BENCH_ROUNDS` (default 16),
+It installs what is missing (wrk, valgrind and Go from Debian's packages, the musl target,
+the npm and PyPI packages into `bench/node/node_modules` and `bench/python/.venv`), builds
+`hello`, `errors`, `http` and the `grpc` example in the workspace, `hello` for `{MUSL}`,
+`bench/floor`, `bench/fc-echo` and `bench/peers` (their own packages, built into
+`bench/target`) and `bench/go` (into `bench/target/go-hello`), then measures, prints the
+tables, and rewrites this file (the notes at its end are kept). Raw numbers:
+`bench/results/results.json`. A full run takes about 12 minutes of measuring, plus the
+builds the first time (4–5 minutes). Settings: `BENCH_ROUNDS` (default 16),
 `BENCH_SECONDS` (each measured wrk run, default 2), `BENCH_WARMUP` (the wrk warm-up
 runs, default 1), `BENCH_COLD_STARTS` (default 30), `BENCH_PIN` (default 1),
 `BENCH_ONLY` (e.g. `fc,floor`; such a partial run writes `bench/results/BENCHMARKS.md`
@@ -754,13 +1009,14 @@ How each number is taken:
   1 connection (1 wrk thread) and 32 connections ({WRK_THREADS_32} wrk thread{'s' if WRK_THREADS_32 > 1 else ''}). The servers
   run side by side; after one warm-up run of each, they are measured in {cfg['rounds']}
   rounds of {cfg['seconds']:g} s runs. A round runs every server at 1 connection, then every
-  server at 32, in the order fc, floor, node, python and then reversed in the next
+  server at 32, in the order {', '.join(ORDER)} and then reversed in the next
   round: the runs compared follow one another within seconds, so that a slow spell of
   the machine falls on all of them rather than on one. The table gives each server's
   median over the rounds; the throughput targets take fc/floor round by round and then
   the median of those ratios. Every server's stdout goes to `/dev/null`.
 - Server CPU time per call: the user + system CPU time of the server's processes during
-  a 32-connection run, divided by the calls it answered (median over the rounds).
+  a 32-connection run, divided by the calls it answered (median over the rounds); in the
+  two pairs below, at each connection or stream count.
 - Steal: the share of the servers' CPU that the hypervisor gave to other guests during a
   run (`/proc/stat`); rounds with steal are the noisy ones.
 - Instructions per call: `bench/instructions.py` runs the server under valgrind's
@@ -776,18 +1032,35 @@ How each number is taken:
   0.5 s after the first successful `/invoke`, before any load. Under load: the peak of
   that sum sampled every 100 ms during the 32-connection runs. RSS is measured on the
   glibc release build; sizes on the musl one.
-- Sizes: the `{MUSL}` release binary stripped with `strip`, then as `bootstrap`
-  (mode 0755) in a deflate zip. MB = 10⁶ bytes throughout.
+- Sizes: the `{MUSL}` release binary (Go's: its static `CGO_ENABLED=0` build) stripped
+  with `strip`, then as `bootstrap` (mode 0755) in a deflate zip. MB = 10⁶ bytes throughout.
 - fc alone: `fc-echo` (`#[fc::handler] async fn echo(body: Vec<u8>) -> Vec<u8>`) at
   1 connection; `target/release/errors` with modes ok / error / panic, mean latency at 1
   connection after a warm-up (so not the first panic), and the first panic timed alone;
   `fc-context` (an async handler that reads every accessor of its context) against
   `hello`, both sent every common `x-fc-*` header (`bench/full-headers.txt`).
+- HTTP functions: what fc adds to an HTTP function over serving the same application
+  without it. fc's `http` example (an axum router as the HTTP function) and `axum-hyper`
+  (`bench/peers`: that very router on hyper 1's HTTP/1.1 server, keep-alive) run side by
+  side on the servers' CPU; wrk sends `GET /` with the platform's `x-fc-control-path:
+  /http-invoke` (`bench/http-headers.txt`) and an `x-fc-request-id`, at 1 and 32
+  connections, in {cfg['rounds']} interleaved rounds after one warm-up run of each, as above
+  (fc first, then the peer first in the next round). Both are found ready by a `POST /invoke`
+  (the router has that route); no cold starts. Medians over the rounds; the ratio and the
+  target are fc/axum-hyper round by round, then the median.
+- gRPC: the same for a gRPC service. fc's `grpc` example (tonic's `Greeter` as the HTTP
+  function, HTTP/2 cleartext) and `tonic-server` (`bench/peers`: that very service on tonic's
+  transport server). The load is `grpc-load` (`bench/peers`, an h2 client on the load CPUs):
+  unary `SayHello` calls on one HTTP/2 connection with 1 or 32 calls in flight for
+  {cfg['seconds']:g} s, each with an `x-fc-request-id` and `x-fc-control-path`; a call counts when it
+  brings a reply and `grpc-status: 0`. Calls/s = calls / the run's duration; p50/p99 from
+  grpc-load's own per-call times. Ready when a TCP connect succeeds and a 0.2 s grpc-load run
+  answers without errors. Same rounds, ratios and medians as the HTTP pair.
 
 ## Results
 {note}
 Machine: {m['nproc']} cores, {m['cpu']}, {m['memory']} memory, Linux {m['kernel']}; load average at the start {' '.join(m['loadavg_start'])}.
-Versions: {m['rustc']}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; {m['valgrind']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor).
+Versions: {m['rustc']}; {m.get('go', '?')}; node {m['node']} with express {m['express']}; {m['python']} with Flask {m['flask']} and {m['gunicorn']}; {m['wrk']}; {m['valgrind']}; hyper {m['hyper (fc)']} (fc), {m['hyper (floor)']} (floor), {m.get('hyper (peers)', '?')} (peers); axum {m.get('axum (fc)', '?')} (fc), {m.get('axum (peers)', '?')} (peers); tonic {m.get('tonic (fc)', '?')} (fc), {m.get('tonic (peers)', '?')} (peers).
 Date: {m['date']}. Settings: {cfg['rounds']} rounds of {cfg['seconds']:g} s wrk runs after one {cfg['warmup']:g} s warm-up run of each server, {cfg['cold_starts']} cold starts per server.
 
 Ratios are fc's value divided by the other's: above 1 is better for throughput, worse for
@@ -796,7 +1069,7 @@ everything else.
 {r['main']}
 
 {r['fc']}
-{rounds}{warn}
+{rounds}{pairs}{warn}
 ## Targets
 
 {r['targets']}
@@ -829,6 +1102,8 @@ def main():
     results["sizes"] = sizes()
     if "fc" in ONLY:
         results["fc_extra"] = fc_extras()
+        results["http_pair"] = measure_http_pair()
+        results["grpc_pair"] = measure_grpc_pair()
     results["machine"]["loadavg_end"] = open("/proc/loadavg").read().split()[:3]
     results["elapsed_s"] = time.time() - started
     with open(os.path.join(RESULTS, "results.json"), "w") as f:
@@ -837,6 +1112,9 @@ def main():
     print("\n" + r["main"] + "\n\n" + r["fc"] + "\n")
     if r["warnings"]:
         print("Warnings:\n" + "\n".join(r["warnings"]) + "\n")
+    for key in ("http_pair", "grpc_pair"):
+        if r[key]:
+            print(r[key] + "\n")
     print("Targets:\n" + r["targets"] + "\n")
     complete = all(name in ONLY for name in ORDER)
     out = os.environ.get("BENCH_MARKDOWN") or os.path.join(ROOT if complete else RESULTS, "BENCHMARKS.md")

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark in one command: installs what it needs, builds fc's examples, the floor
-# and fc-echo, then measures fc, floor, node and python on loopback (bench/bench.py),
-# prints the tables and rewrites BENCHMARKS.md.
+# The benchmark in one command: installs what it needs, builds fc's examples, the floor,
+# fc-echo, the Go server and the peers (bench/peers), then measures fc, floor, go, node
+# and python on loopback, and the `http` and `grpc` examples against the same function
+# on bare hyper and on tonic's server (bench/bench.py), prints the tables and rewrites
+# BENCHMARKS.md.
 #
 #   bench/run.sh                                                      # the full run
 #   BENCH_ROUNDS=1 BENCH_SECONDS=2 BENCH_COLD_STARTS=5 bench/run.sh   # a quick check
@@ -65,13 +67,14 @@ command -v wrk >/dev/null || apt_install wrk
 command -v valgrind >/dev/null || apt_install valgrind
 command -v taskset >/dev/null || apt_install util-linux
 command -v strip >/dev/null || apt_install binutils
+command -v go >/dev/null || apt_install golang-go
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
     apt_install nodejs npm
 fi
 command -v python3 >/dev/null || apt_install python3
 python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
 (cd "$ROOT" && rustup target list --installed | grep -qx "$MUSL") || (cd "$ROOT" && rustup target add "$MUSL")
-echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); node $(node --version); $(python3 --version); $(cd "$ROOT" && rustc --version)" >&2
+echo "wrk: $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); node $(node --version); $(go version | cut -d' ' -f3); $(python3 --version); $(cd "$ROOT" && rustc --version)" >&2
 
 # --- servers' dependencies -------------------------------------------------------------
 step "node: npm packages"
@@ -87,8 +90,9 @@ VENV=$BENCH_DIR/python/.venv
 "$VENV/bin/pip" install -q --disable-pip-version-check -r "$BENCH_DIR/python/requirements.txt"
 
 # --- builds ----------------------------------------------------------------------------
-step "build: fc's hello and errors (release)"
-(cd "$ROOT" && cargo build --release --bin hello --bin errors)
+step "build: fc's hello, errors and http, and the grpc example (release)"
+(cd "$ROOT" && cargo build --release --bin hello --bin errors --bin http)
+(cd "$ROOT" && cargo build --release -p fc-example-grpc)
 step "build: fc's hello and events for $MUSL"
 (cd "$ROOT" && cargo build --release --target "$MUSL" --bin hello --bin events)
 step "build: floor (glibc and $MUSL), fc-echo, fc-context and hello without events ($MUSL)"
@@ -96,6 +100,16 @@ step "build: floor (glibc and $MUSL), fc-echo, fc-context and hello without even
 (cd "$BENCH_DIR/floor" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --target "$MUSL")
 (cd "$BENCH_DIR/fc-echo" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
 (cd "$BENCH_DIR/no-events" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release --target "$MUSL")
+step "build: the peers (axum-hyper, tonic-server, grpc-load)"
+(cd "$BENCH_DIR/peers" && CARGO_TARGET_DIR=$BENCH_TARGET_DIR cargo build --release)
+
+step "build: the Go server (static)"
+# Go's build cache and module path under bench/target when the defaults are not writable.
+GO_ENV=(CGO_ENABLED=0)
+go_dir_ok() { [[ -n $1 && $1 != off ]] && mkdir -p "$1" 2>/dev/null && [[ -w $1 ]]; }
+if ! go_dir_ok "$(go env GOCACHE 2>/dev/null)"; then GO_ENV+=("GOCACHE=$BENCH_TARGET_DIR/go/cache"); fi
+if ! go_dir_ok "$(go env GOPATH 2>/dev/null)"; then GO_ENV+=("GOPATH=$BENCH_TARGET_DIR/go/path"); fi
+(cd "$BENCH_DIR/go" && env "${GO_ENV[@]}" go build -trimpath -o "$BENCH_TARGET_DIR/go-hello" .)
 
 # --- measure ---------------------------------------------------------------------------
 step "measure (BENCH_ROUNDS=${BENCH_ROUNDS:-5}, BENCH_SECONDS=${BENCH_SECONDS:-5}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"

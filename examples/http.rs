@@ -15,8 +15,9 @@ use fc::http::{HttpTriggerEvent, HttpTriggerResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-/// The application: the same router for HTTP calls and HTTP-trigger events.
-fn app() -> Router {
+/// The application: the same router for HTTP calls and HTTP-trigger events. (`pub(crate)`:
+/// the benchmark serves this very router on bare hyper, `bench/peers`.)
+pub(crate) fn app() -> Router {
     Router::new()
         .route("/", get(|| async { "hello from axum" }))
         .route("/echo", post(echo))

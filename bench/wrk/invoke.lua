@@ -2,11 +2,17 @@
 -- an x-fc-request-id per request), and print one machine-readable result line.
 --
 -- Environment:
+--   WRK_METHOD, WRK_PATH  instead, this request (default POST /invoke); a GET has no body
 --   WRK_BODY          the body (default {"key": "value"})
 --   WRK_BODY_BYTES    instead, a body of this many bytes of 'a' (payload echo rows)
 --   WRK_HEADERS       a file of extra `name: value` header lines to send (bench/full-headers.txt)
 
+local method = os.getenv("WRK_METHOD") or "POST"
+local path = os.getenv("WRK_PATH") or "/invoke"
 local body = os.getenv("WRK_BODY") or '{"key": "value"}'
+if method == "GET" then
+  body = nil
+end
 local size = tonumber(os.getenv("WRK_BODY_BYTES") or "")
 if size then
   body = string.rep("a", size)
@@ -38,16 +44,18 @@ local i = 0
 function init(args)
   -- Distinct request ids, prepared once: building a request per call would make wrk
   -- the bottleneck. A big body is prepared once only.
-  local count = (#body > 65536) and 1 or 256
+  local count = (body and #body > 65536) and 1 or 256
   for k = 1, count do
     local headers = {
-      ["Content-Type"] = "application/octet-stream",
       ["x-fc-request-id"] = string.format("bench-%d-%04d-5f0c-4e1b-9a7d-2c3e4f5a6b7c", tid or 0, k),
     }
+    if body then
+      headers["Content-Type"] = "application/octet-stream"
+    end
     for _, pair in ipairs(extra) do
       headers[pair[1]] = pair[2]
     end
-    prepared[k] = wrk.format("POST", "/invoke", headers, body)
+    prepared[k] = wrk.format(method, path, headers, body)
   end
   n = count
 end

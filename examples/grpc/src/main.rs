@@ -9,7 +9,9 @@ use futures_util::StreamExt as _;
 use helloworld::{Greeter, GreeterServer, HelloReply, HelloRequest, ReplyStream};
 use tonic::{Request, Response, Status, Streaming};
 
-struct Hello;
+/// The service. (`pub(crate)`, as [`service`]: the benchmark serves it on tonic's own
+/// server, `bench/peers`.)
+pub(crate) struct Hello;
 
 /// The call's request id, from the `fc::Context` in the request's extensions.
 fn request_id<T>(request: &Request<T>) -> String {
@@ -49,6 +51,11 @@ impl Greeter for Hello {
     }
 }
 
+/// The HTTP function: the `Greeter` service.
+pub(crate) fn service() -> GreeterServer<Hello> {
+    GreeterServer::new(Hello)
+}
+
 fn main() -> std::io::Result<()> {
-    fc::Runtime::new().http(GreeterServer::new(Hello)).run()
+    fc::Runtime::new().http(service()).run()
 }

@@ -1,0 +1,3 @@
+module fc-bench-go
+
+go 1.19
