@@ -33,16 +33,29 @@ use crate::user_code::{BoxFuture, Guarded};
 /// What the runtime serves with, once started.
 pub(crate) struct Server {
     functions: Functions,
+    /// How a request becomes an HTTP function's call, when there is one.
+    http_call: Option<HttpCall>,
     initializer: Arc<Initializer>,
     strip_base_path: bool,
     body_limit: usize,
     pub(crate) tasks: Arc<Tasks>,
 }
 
+/// How a request routed to the HTTP function becomes its call ([`Server::http_request`]).
+/// The HTTP function's registration (or `Runtime::http`) is what refers to it, so that a
+/// program without an HTTP function does not carry that code.
+pub(crate) type HttpCall = fn(&Arc<Server>, http::request::Parts, Incoming, Option<HeaderValue>, Instant) -> Reply;
+
 impl Server {
-    pub(crate) fn new(functions: Functions, strip_base_path: bool, body_limit: usize) -> Self {
+    pub(crate) fn new(
+        functions: Functions,
+        http_call: Option<HttpCall>,
+        strip_base_path: bool,
+        body_limit: usize,
+    ) -> Self {
         let initializer = Arc::new(Initializer::new(functions.initializer.is_some()));
-        Server { functions, initializer, strip_base_path, body_limit, tasks: Arc::new(Tasks::default()) }
+        let tasks = Arc::new(Tasks::default());
+        Server { functions, http_call, initializer, strip_base_path, body_limit, tasks }
     }
 
     /// Answers a request: at once when it is not a call, else with the call's
@@ -54,8 +67,8 @@ impl Server {
         heads::unfold(&mut parts.headers);
         let scanned = context::scan(&mut parts.headers);
         let control = scanned.control_path.as_ref().map(HeaderValue::as_bytes);
-        let serves_http = self.functions.http.is_some();
-        let kind = match routing::route(control, &parts.method, parts.uri.path(), serves_http) {
+        let http_call = self.http_call.filter(|_| self.functions.http.is_some());
+        let kind = match routing::route(control, &parts.method, parts.uri.path(), http_call.is_some()) {
             Ok(kind) => kind,
             Err(rejection) => {
                 let request_id = scanned.request_id.as_ref().and_then(|v| v.to_str().ok());
@@ -67,23 +80,38 @@ impl Server {
                 return Reply::Ready(Some(response));
             }
         };
+        // Routing makes a request an HTTP call only when there is an HTTP function.
+        if let (CallKind::Http, Some(http_call)) = (kind, http_call) {
+            return http_call(self, parts, body, scanned.request_id, received);
+        }
         // A caller that goes away does not cancel the call half-way (its function runs to
         // the end, its lines are logged), and shutdown waits for it.
-        // Routing makes a request an HTTP call only when there is an HTTP function.
-        Reply::Call(if let (CallKind::Http, Some(http)) = (kind, &self.functions.http) {
-            let label = self.functions.http_label;
-            if self.strip_base_path {
-                strip_base_path(&mut parts);
-            }
-            let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, kind, received);
-            parts.extensions.insert(ctx.clone());
-            let unread = request_body::expects_continue(&parts.headers).then(|| Arc::new(AtomicBool::new(false)));
-            let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
-            self.tasks.run(http_call(Arc::clone(http), label, ctx, request, unread))
-        } else {
-            let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
-            self.tasks.run(Arc::clone(self).event_call(ctx, body))
-        })
+        let ctx = Context::scanned(parts.headers, scanned.request_id, kind, received);
+        Reply::Call(self.tasks.run(Arc::clone(self).event_call(ctx, body)))
+    }
+
+    /// An HTTP function's call, as a task its caller cannot cancel: the request as it came
+    /// (less the base path, when asked), with the call's context in its extensions. The one
+    /// [`HttpCall`].
+    pub(crate) fn http_request(
+        self: &Arc<Self>,
+        mut parts: http::request::Parts,
+        body: Incoming,
+        request_id: Option<HeaderValue>,
+        received: Instant,
+    ) -> Reply {
+        let Some(http) = &self.functions.http else {
+            return Reply::Ready(Some(reject(&parts, None, Rejection::NoHttpFunction)));
+        };
+        let label = self.functions.http_label;
+        if self.strip_base_path {
+            strip_base_path(&mut parts);
+        }
+        let ctx = Context::scanned(parts.headers.clone(), request_id, CallKind::Http, received);
+        parts.extensions.insert(ctx.clone());
+        let unread = request_body::expects_continue(&parts.headers).then(|| Arc::new(AtomicBool::new(false)));
+        let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
+        Reply::Call(self.tasks.run(http_call(Arc::clone(http), label, ctx, request, unread)))
     }
 
     /// An event function's call (the handler's or a hook's), through the call wrapper.

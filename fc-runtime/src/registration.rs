@@ -17,6 +17,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::accept::{self, ServeConnection};
+use crate::call::{HttpCall, Server};
 use crate::context::{CallKind, Context};
 use crate::error::{FunctionError, IntoFunctionError};
 use crate::functions::Functions;
@@ -41,7 +42,7 @@ enum Make {
     /// The HTTP function, and how its connections are served (upgrades, HTTP/2): a
     /// program refers to that code only through this registration, so one without an
     /// HTTP function does not carry it.
-    Http(fn() -> HttpHandler, ServeConnection),
+    Http(fn() -> HttpHandler, ServeConnection, HttpCall),
 }
 
 impl Registration {
@@ -65,7 +66,14 @@ impl Registration {
         line: u32,
         make: fn() -> HttpHandler,
     ) -> Self {
-        Registration { kind: CallKind::Http, name, path, file, line, make: Make::Http(make, accept::serve_upgradable) }
+        Registration {
+            kind: CallKind::Http,
+            name,
+            path,
+            file,
+            line,
+            make: Make::Http(make, accept::serve_upgradable, Server::http_request),
+        }
     }
 }
 
@@ -89,6 +97,8 @@ pub(crate) struct Registered {
     pub(crate) conflict: Option<String>,
     /// How connections are served, when an HTTP function needs more than the protocol.
     pub(crate) connect: Option<ServeConnection>,
+    /// How a request becomes the HTTP function's call, when there is one.
+    pub(crate) http_call: Option<HttpCall>,
 }
 
 pub(crate) fn registered() -> Registered {
@@ -111,10 +121,11 @@ pub(crate) fn registered() -> Registered {
         }
         let Some(one) = of_kind.first() else { continue };
         match one.make {
-            Make::Http(make, connect) => {
+            Make::Http(make, connect, http_call) => {
                 registered.functions.http = Some(make());
                 registered.functions.http_label = Some(one.path);
                 registered.connect = Some(connect);
+                registered.http_call = Some(http_call);
             }
             Make::Event(make) => registered.functions.set_event(kind, make().labelled(one.path)),
         }

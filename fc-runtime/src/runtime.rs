@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use tower_service::Service;
 
 use crate::accept::{self, ServeConnection};
-use crate::call::Server;
+use crate::call::{HttpCall, Server};
 use crate::context;
 use crate::functions::Functions;
 use crate::handler::{Handler, Payload};
@@ -67,6 +67,9 @@ pub struct Runtime {
     /// How connections are served: with upgrades (and HTTP/2) once there is an HTTP
     /// function, else the protocol's HTTP/1.1 alone.
     connect: Option<ServeConnection>,
+    /// How a request becomes the HTTP function's call: set with the HTTP function, so that
+    /// a program without one does not carry that code.
+    http_call: Option<HttpCall>,
 }
 
 impl Default for Runtime {
@@ -117,6 +120,7 @@ impl Runtime {
             logging: true,
             log_level: None,
             connect: registered.connect,
+            http_call: registered.http_call,
         }
     }
 
@@ -170,6 +174,7 @@ impl Runtime {
         self.functions.http = Some(service.into_http_handler());
         self.functions.http_label = None;
         self.connect = Some(accept::serve_upgradable);
+        self.http_call = Some(Server::http_request);
         self
     }
 
@@ -328,7 +333,7 @@ impl Runtime {
             let level = self.log_level.unwrap_or_else(|| logging::level_from_env(log::LevelFilter::Info));
             logging::install(level);
         }
-        Server::new(self.functions.layered(&self.layers), self.strip_base_path, self.body_limit)
+        Server::new(self.functions.layered(&self.layers), self.http_call, self.strip_base_path, self.body_limit)
     }
 }
 
