@@ -24,7 +24,7 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install cargo-fuzz --locked
 fi
 
-targets=(context_headers routing json_input http_trigger tablestore_cbor)
+targets=(context_headers routing json_input http_trigger tablestore_cbor heads)
 
 echo "==> building ${targets[*]}"
 cargo +nightly fuzz build

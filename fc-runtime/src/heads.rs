@@ -40,6 +40,22 @@ const HEAD_LIMIT: usize = 512 << 10;
 /// field as `name:value`, percent-encoded, separated by spaces.
 pub(crate) const FOLDED: &str = "x-fc-rs-folded-request-fields";
 
+/// The bytes a field name may hold (RFC 9110's `tchar`).
+const TOKEN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~'
+            );
+        b += 1;
+    }
+    table
+};
+
 /// Fields a folded head keeps as they are, whatever their place: those hyper reads.
 const KEPT: &[&[u8]] =
     &[b"content-length", b"transfer-encoding", b"connection", b"upgrade", b"expect", b"host", b"te", b"keep-alive"];
@@ -47,6 +63,11 @@ const KEPT: &[&[u8]] =
 /// A connection's bytes, with heads of more than 100 fields folded on the way in.
 pub(crate) struct Heads<T> {
     io: T,
+    framing: Framing,
+}
+
+/// What [`Heads`] knows of its connection, apart from the connection itself.
+struct Framing {
     state: State,
     /// The head being read, when it has not all come yet.
     scan: Scan,
@@ -88,9 +109,13 @@ const CHUNK_START: Chunk = Chunk::Size { size: 0, digits: false, ended: false };
 
 impl<T> Heads<T> {
     pub(crate) fn new(io: T) -> Self {
-        Heads { io, state: State::Head, scan: Scan::default(), held: Vec::new(), ready: Vec::new(), ready_at: 0 }
+        let framing =
+            Framing { state: State::Head, scan: Scan::default(), held: Vec::new(), ready: Vec::new(), ready_at: 0 };
+        Heads { io, framing }
     }
+}
 
+impl Framing {
     /// Follows `bytes`, the connection's next bytes. Returns how many of them go to hyper
     /// as they are: all of them, or those before a head that has not all come or that is
     /// to be folded (with `scan` in its place within that head).
@@ -143,7 +168,10 @@ impl<T> Heads<T> {
     }
 
     /// Moves what `held` holds to `ready`: each head once it is complete (folded if it
-    /// must be), with what follows it.
+    /// must be), with what follows it. Rare: only a head that came in pieces or is folded
+    /// takes this way.
+    #[cold]
+    #[inline(never)]
     fn settle(&mut self) {
         let held = std::mem::take(&mut self.held);
         let mut at = 0;
@@ -183,46 +211,52 @@ impl<T> Heads<T> {
             self.ready_at = 0;
         }
     }
+
+    /// After a read that added `buf.filled()[start..]`: keeps back what hyper must not
+    /// have yet. `true` when hyper has something (bytes, or the stream's end).
+    fn arrived(&mut self, buf: &mut ReadBuf<'_>, start: usize) -> bool {
+        let end = buf.filled().len();
+        if end == start {
+            // The end of the stream: what is held goes to hyper as it is.
+            if self.held.is_empty() {
+                return true;
+            }
+            self.state = State::Through;
+            self.ready.append(&mut self.held);
+            return false;
+        }
+        if !self.held.is_empty() {
+            self.held.extend_from_slice(&buf.filled()[start..end]);
+            buf.set_filled(start);
+            self.settle();
+            return false;
+        }
+        let passed = self.walk(&buf.filled()[start..end]);
+        if start + passed == end {
+            return true;
+        }
+        self.held.extend_from_slice(&buf.filled()[start + passed..end]);
+        buf.set_filled(start + passed);
+        self.settle();
+        passed > 0
+    }
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for Heads<T> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
+        let Heads { io, framing } = self.get_mut();
         loop {
-            if this.ready_at < this.ready.len() {
-                this.hand_over(buf);
+            if framing.ready_at < framing.ready.len() {
+                framing.hand_over(buf);
                 return Poll::Ready(Ok(()));
             }
-            if this.state == State::Through && this.held.is_empty() {
-                return Pin::new(&mut this.io).poll_read(cx, buf);
+            if framing.state == State::Through && framing.held.is_empty() {
+                return Pin::new(io).poll_read(cx, buf);
             }
             let start = buf.filled().len();
-            ready!(Pin::new(&mut this.io).poll_read(cx, buf))?;
-            let end = buf.filled().len();
-            if end == start {
-                // The end of the stream: what is held goes to hyper as it is.
-                if this.held.is_empty() {
-                    return Poll::Ready(Ok(()));
-                }
-                this.state = State::Through;
-                this.ready.append(&mut this.held);
-                continue;
-            }
-            if this.held.is_empty() {
-                let passed = this.walk(&buf.filled()[start..end]);
-                if start + passed == end {
-                    return Poll::Ready(Ok(()));
-                }
-                this.held.extend_from_slice(&buf.filled()[start + passed..end]);
-                buf.set_filled(start + passed);
-                this.settle();
-                if passed > 0 {
-                    return Poll::Ready(Ok(()));
-                }
-            } else {
-                this.held.extend_from_slice(&buf.filled()[start..end]);
-                buf.set_filled(start);
-                this.settle();
+            ready!(Pin::new(&mut *io).poll_read(cx, buf))?;
+            if framing.arrived(buf, start) {
+                return Poll::Ready(Ok(()));
             }
         }
     }
@@ -422,55 +456,62 @@ fn secret() -> &'static str {
 /// `head` (a complete head, from its request line to its empty line) with the fields past
 /// hyper's limit folded into one [`FOLDED`] field. `None` when a field line is not
 /// `name: value` (hyper refuses the head as it is).
+#[cold]
+#[inline(never)]
 fn fold(head: &[u8]) -> Option<Vec<u8>> {
-    let mut lines = head.split(|&b| b == b'\n').map(|line| line.strip_suffix(b"\r").unwrap_or(line));
-    let request_line = lines.next()?;
-    let fields: Vec<(&[u8], &[u8])> = lines
-        .take_while(|line| !line.is_empty())
-        .map(|line| {
-            let colon = memchr::memchr(b':', line)?;
-            Some((&line[..colon], trim(&line[colon + 1..])))
-        })
-        .collect::<Option<_>>()?;
-    if fields.iter().any(|(name, _)| HeaderName::from_bytes(name).is_err()) {
-        return None;
+    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').map(|line| line.strip_suffix(b"\r").unwrap_or(line)).collect();
+    let end = lines.iter().position(|line| line.is_empty())?;
+    let mut fields = Vec::with_capacity(end);
+    for line in &lines[1..end] {
+        let colon = line.iter().position(|&b| b == b':')?;
+        let (name, value) = (&line[..colon], trim(&line[colon + 1..]));
+        if name.is_empty() || !name.iter().all(|&b| TOKEN[b as usize]) {
+            return None;
+        }
+        let mut lower = [0u8; 24];
+        let always = name.len() <= lower.len() && {
+            let lower = &mut lower[..name.len()];
+            lower.copy_from_slice(name);
+            lower.make_ascii_lowercase();
+            KEPT.contains(&&*lower)
+        };
+        fields.push((name, value, always));
     }
-    let kept_always = |name: &[u8]| KEPT.iter().any(|kept| name.eq_ignore_ascii_case(kept));
     // hyper's limit less the folded field: the fields it reads, then the first others.
-    let mut room = (HYPER_FIELDS - 1).saturating_sub(fields.iter().filter(|(name, _)| kept_always(name)).count());
-    let mut out = Vec::with_capacity(head.len() + head.len() / 2 + 64);
-    out.extend_from_slice(request_line);
-    out.extend_from_slice(b"\r\n");
-    let mut folded = Vec::with_capacity(head.len());
+    let mut room = (HYPER_FIELDS - 1).saturating_sub(fields.iter().filter(|field| field.2).count());
+    let mut out = Vec::with_capacity(head.len() * 2 + 64);
+    let mut folded = Vec::with_capacity(head.len() * 2);
+    out.extend_from_slice(lines[0]);
     folded.extend_from_slice(secret().as_bytes());
-    for (name, value) in fields {
-        if kept_always(name) || room > 0 {
-            if !kept_always(name) {
-                room -= 1;
-            }
-            out.extend_from_slice(name);
-            out.extend_from_slice(b": ");
-            out.extend_from_slice(value);
+    for (name, value, always) in fields {
+        if always || room > 0 {
+            room -= usize::from(!always);
             out.extend_from_slice(b"\r\n");
+            escape(name, &mut out, false);
+            out.extend_from_slice(b": ");
+            escape(value, &mut out, false);
         } else {
             folded.push(b' ');
-            escape(name, &mut folded);
+            escape(name, &mut folded, true);
             folded.push(b':');
-            escape(value, &mut folded);
+            escape(value, &mut folded, true);
         }
     }
-    out.extend_from_slice(FOLDED.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    escape(FOLDED.as_bytes(), &mut out, false);
     out.extend_from_slice(b": ");
-    out.extend_from_slice(&folded);
+    escape(&folded, &mut out, false);
     out.extend_from_slice(b"\r\n\r\n");
     Some(out)
 }
 
-/// Percent-encodes what is not a visible ASCII character, `%`, `:` and the space.
-fn escape(bytes: &[u8], out: &mut Vec<u8>) {
+/// Appends `bytes` to `out`; when `escaping`, percent-encoded where they are not a
+/// visible ASCII character, or are `%` or `:`.
+#[inline(never)]
+fn escape(bytes: &[u8], out: &mut Vec<u8>, escaping: bool) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for &b in bytes {
-        if b.is_ascii_graphic() && b != b'%' && b != b':' {
+        if !escaping || (b.is_ascii_graphic() && b != b'%' && b != b':') {
             out.push(b);
         } else {
             out.extend_from_slice(&[b'%', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
@@ -478,31 +519,97 @@ fn escape(bytes: &[u8], out: &mut Vec<u8>) {
     }
 }
 
+/// What [`escape`] encoded.
+fn unescape(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut at = 0;
+    while at < bytes.len() {
+        let hex = bytes.get(at + 1..at + 3).and_then(|h| std::str::from_utf8(h).ok());
+        match (bytes[at], hex.and_then(|h| u8::from_str_radix(h, 16).ok())) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                at += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                at += 1;
+            }
+        }
+    }
+    out
+}
+
 /// Puts the fields of a folded head (a [`FOLDED`] field that starts with this process's
 /// secret) back among `headers`, after the others. A [`FOLDED`] field without the secret
 /// is a caller's own and stays as it is. A head with fewer fields than hyper takes was
 /// not folded: it costs one comparison.
+#[inline]
 pub(crate) fn unfold(headers: &mut HeaderMap) {
-    if headers.len() < HYPER_FIELDS {
+    if headers.len() >= HYPER_FIELDS {
+        unfold_fields(headers);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn unfold_fields(headers: &mut HeaderMap) {
+    let secret = secret().as_bytes();
+    let ours = |name: &HeaderName, value: &HeaderValue| name.as_str() == FOLDED && value.as_bytes().starts_with(secret);
+    if !headers.iter().any(|(name, value)| ours(name, value)) {
         return;
     }
-    let http::header::Entry::Occupied(entry) = headers.entry(FOLDED) else { return };
-    let (_, values) = entry.remove_entry_mult();
-    let values: Vec<HeaderValue> = values.collect();
-    let secret = secret().as_bytes();
-    for value in values {
-        let bytes = value.as_bytes();
-        let Some(fields) = bytes.strip_prefix(secret) else {
-            headers.append(HeaderName::from_static(FOLDED), value);
+    // Built again, in order, with the folded fields in the place of the field that held them.
+    // `HeaderMap`'s iterator names a field's first value only: the others are the last name's.
+    let mut previous = None;
+    for (next, value) in std::mem::take(headers) {
+        let Some(name) = next.or(previous.take()).inspect(|name| previous = Some(name.clone())) else { continue };
+        if !ours(&name, &value) {
+            headers.append(name, value);
             continue;
-        };
-        for field in fields.split(|&b| b == b' ').filter(|f| !f.is_empty()) {
-            let Some(colon) = memchr::memchr(b':', field) else { continue };
-            let name = percent_encoding::percent_decode(&field[..colon]).collect::<Vec<u8>>();
-            let value = percent_encoding::percent_decode(&field[colon + 1..]).collect::<Vec<u8>>();
-            if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(&name), HeaderValue::from_bytes(&value)) {
+        }
+        for field in value.as_bytes()[secret.len()..].split(|&b| b == b' ') {
+            let Some(colon) = field.iter().position(|&b| b == b':') else { continue };
+            let name = HeaderName::from_bytes(&unescape(&field[..colon]));
+            if let (Ok(name), Ok(value)) = (name, HeaderValue::from_bytes(&unescape(&field[colon + 1..]))) {
                 headers.append(name, value);
             }
+        }
+    }
+}
+
+/// A stream that gives its bytes in the pieces it was made of, then its end.
+struct Pieces(std::collections::VecDeque<Vec<u8>>);
+
+impl AsyncRead for Pieces {
+    fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        if let Some(mut piece) = this.0.pop_front() {
+            let n = piece.len().min(buf.remaining());
+            buf.put_slice(&piece[..n]);
+            if n < piece.len() {
+                this.0.push_front(piece.split_off(n));
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// What hyper reads of a connection's `stream` when it arrives in pieces of `piece` bytes
+/// and hyper reads `buffer` bytes at a time (the tests' and the fuzz target's way in).
+/// Not a public API.
+#[doc(hidden)]
+pub fn read_in_pieces(stream: &[u8], piece: usize, buffer: usize) -> Vec<u8> {
+    let pieces = stream.chunks(piece.max(1)).map(<[u8]>::to_vec).collect();
+    let mut heads = Heads::new(Pieces(pieces));
+    let mut cx = Context::from_waker(std::task::Waker::noop());
+    let (mut out, mut buf) = (Vec::new(), vec![0; buffer.max(1)]);
+    loop {
+        let mut read = ReadBuf::new(&mut buf);
+        match Pin::new(&mut heads).poll_read(&mut cx, &mut read) {
+            Poll::Ready(Ok(())) if read.filled().is_empty() => return out,
+            Poll::Ready(Ok(())) => out.extend_from_slice(read.filled()),
+            // `Pieces` is always ready and never fails.
+            Poll::Ready(Err(_)) | Poll::Pending => return out,
         }
     }
 }
@@ -510,33 +617,9 @@ pub(crate) fn unfold(headers: &mut HeaderMap) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::VecDeque;
-    use tokio::io::AsyncReadExt;
 
-    /// A stream that gives its bytes in the pieces it was made of.
-    struct Pieces(VecDeque<Vec<u8>>);
-
-    impl AsyncRead for Pieces {
-        fn poll_read(self: Pin<&mut Self>, _: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-            let this = self.get_mut();
-            if let Some(mut piece) = this.0.pop_front() {
-                let n = piece.len().min(buf.remaining());
-                buf.put_slice(&piece[..n]);
-                if n < piece.len() {
-                    this.0.push_front(piece.split_off(n));
-                }
-            }
-            Poll::Ready(Ok(()))
-        }
-    }
-
-    /// What hyper would read from `stream` given in pieces of `size` bytes.
     fn through(stream: &[u8], size: usize) -> Vec<u8> {
-        let pieces = stream.chunks(size).map(<[u8]>::to_vec).collect();
-        let mut heads = Heads::new(Pieces(pieces));
-        let mut out = Vec::new();
-        tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(heads.read_to_end(&mut out)).unwrap();
-        out
+        read_in_pieces(stream, size, 8192)
     }
 
     fn head(fields: usize, extra: &str) -> String {

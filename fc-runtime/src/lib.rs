@@ -127,6 +127,7 @@ pub mod __private {
     pub use crate::context::{CallKind, Context};
     pub use crate::error::FunctionError;
     pub use crate::handler::{Glue, Outcome, blocking};
+    pub use crate::heads::read_in_pieces;
     pub use crate::http_function::{Body as HttpBody, HttpFn, HttpHandler, HttpOutcome};
     pub use crate::logging::format_timestamp;
     pub use crate::registration::*;
