@@ -64,8 +64,11 @@ impl Server {
     pub(crate) fn handle(self: &Arc<Self>, request: Request<Incoming>) -> Reply {
         let received = Instant::now();
         let (mut parts, body) = request.into_parts();
-        heads::unfold(&mut parts.headers);
-        let scanned = context::scan(&mut parts.headers);
+        let mut scanned = context::scan(&mut parts.headers);
+        if scanned.folded {
+            heads::unfold(&mut parts.headers);
+            scanned = context::scan(&mut parts.headers);
+        }
         let control = scanned.control_path.as_ref().map(HeaderValue::as_bytes);
         let http_call = self.http_call.filter(|_| self.functions.http.is_some());
         let kind = match routing::route(control, &parts.method, parts.uri.path(), http_call.is_some()) {

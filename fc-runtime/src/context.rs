@@ -272,6 +272,10 @@ pub(crate) fn with_current_request_id<R>(f: impl FnOnce(Option<&str>) -> R) -> R
     f(ctx.as_ref().map(Context::request_id))
 }
 
+/// The field into which the runtime folds a request head's fields past hyper's limit of
+/// 100 (see `heads`), which the call takes apart again before anything reads the headers.
+pub(crate) const FOLDED: &str = "x-fc-rs-folded-request-fields";
+
 /// What the runtime needs of a request's headers, found in one pass over them rather
 /// than a lookup (a hash) per name.
 pub(crate) struct Scanned {
@@ -279,17 +283,20 @@ pub(crate) struct Scanned {
     pub(crate) request_id: Option<HeaderValue>,
     /// `x-fc-control-path` (the first one).
     pub(crate) control_path: Option<HeaderValue>,
+    /// Whether a [`FOLDED`] field is among them.
+    pub(crate) folded: bool,
 }
 
 /// Finds the request id and the control path, and marks the credentials' values
 /// sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
 pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
-    let mut scanned = Scanned { request_id: None, control_path: None };
+    let mut scanned = Scanned { request_id: None, control_path: None, folded: false };
     for (name, value) in headers.iter_mut() {
         match name.as_str() {
             "x-fc-request-id" if scanned.request_id.is_none() => scanned.request_id = Some(value.clone()),
             "x-fc-control-path" if scanned.control_path.is_none() => scanned.control_path = Some(value.clone()),
             "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
+            FOLDED => scanned.folded = true,
             _ => {}
         }
     }

@@ -37,8 +37,9 @@ const HYPER_FIELDS: usize = 100;
 const HEAD_LIMIT: usize = 512 << 10;
 
 /// The field that carries a folded head's extra fields: the process's secret, then each
-/// field as `name:value`, percent-encoded, separated by spaces.
-pub(crate) const FOLDED: &str = "x-fc-rs-folded-request-fields";
+/// field as `name:value`, percent-encoded, separated by spaces. (Its name is `context`'s,
+/// whose scan of every request's fields notes it.)
+use crate::context::FOLDED;
 
 /// The bytes a field name may hold (RFC 9110's `tchar`).
 const TOKEN: [bool; 256] = {
@@ -91,21 +92,38 @@ enum State {
     Through,
 }
 
-/// Where a chunked body's next byte is.
+/// Where a chunked body's next byte is: hyper's own states for it, so that the body ends
+/// where hyper says it does (a chunk's size, after which its data and `\r\n`; the last
+/// chunk, then trailer lines, each ending `\r\n`, then `\r\n`). Whatever hyper refuses
+/// ends the following ([`State::Through`]): hyper closes the connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Chunk {
-    /// In a chunk-size line: the size so far, and whether its digits have ended (an
-    /// extension or white space follows).
-    Size { size: u64, digits: bool, ended: bool },
+    /// Before a chunk's size.
+    Start,
+    /// In a chunk's size: its value so far.
+    Size(u64),
+    /// White space after the size.
+    SizeSpace(u64),
+    /// An extension after the size.
+    Extension(u64),
+    /// The size line's `\n`.
+    SizeLf(u64),
     /// In a chunk's data: this many bytes left.
     Data(u64),
-    /// After a chunk's data: its line break.
-    DataEnd,
-    /// In the trailer section, after the last chunk; `blank`: the line so far is empty.
-    Trailers { blank: bool },
+    /// The data's `\r`, then its `\n`.
+    DataCr,
+    DataLf,
+    /// After the last chunk, or after a trailer line: `\r` ends the body, anything else
+    /// starts a trailer line.
+    EndCr,
+    /// In a trailer line; then its `\n`.
+    Trailer,
+    TrailerLf,
+    /// The body's last `\n`.
+    EndLf,
 }
 
-const CHUNK_START: Chunk = Chunk::Size { size: 0, digits: false, ended: false };
+const CHUNK_START: Chunk = Chunk::Start;
 
 impl<T> Heads<T> {
     pub(crate) fn new(io: T) -> Self {
@@ -212,24 +230,13 @@ impl Framing {
         }
     }
 
-    /// After a read that added `buf.filled()[start..]`: keeps back what hyper must not
-    /// have yet. `true` when hyper has something (bytes, or the stream's end).
+    /// After a read that added `buf.filled()[start..]` while nothing was held: keeps back
+    /// what hyper must not have yet. `true` when hyper has something (bytes, or the
+    /// stream's end).
     fn arrived(&mut self, buf: &mut ReadBuf<'_>, start: usize) -> bool {
         let end = buf.filled().len();
         if end == start {
-            // The end of the stream: what is held goes to hyper as it is.
-            if self.held.is_empty() {
-                return true;
-            }
-            self.state = State::Through;
-            self.ready.append(&mut self.held);
-            return false;
-        }
-        if !self.held.is_empty() {
-            self.held.extend_from_slice(&buf.filled()[start..end]);
-            buf.set_filled(start);
-            self.settle();
-            return false;
+            return true;
         }
         let passed = self.walk(&buf.filled()[start..end]);
         if start + passed == end {
@@ -239,6 +246,18 @@ impl Framing {
         buf.set_filled(start + passed);
         self.settle();
         passed > 0
+    }
+
+    /// More of a held head, or (empty) the stream's end, where what is held goes to hyper
+    /// as it is.
+    fn more(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() {
+            self.state = State::Through;
+            self.ready.append(&mut self.held);
+            return;
+        }
+        self.held.extend_from_slice(bytes);
+        self.settle();
     }
 }
 
@@ -250,13 +269,22 @@ impl<T: AsyncRead + Unpin> AsyncRead for Heads<T> {
                 framing.hand_over(buf);
                 return Poll::Ready(Ok(()));
             }
-            if framing.state == State::Through && framing.held.is_empty() {
-                return Pin::new(io).poll_read(cx, buf);
-            }
-            let start = buf.filled().len();
-            ready!(Pin::new(&mut *io).poll_read(cx, buf))?;
-            if framing.arrived(buf, start) {
-                return Poll::Ready(Ok(()));
+            if framing.held.is_empty() {
+                if framing.state == State::Through {
+                    return Pin::new(io).poll_read(cx, buf);
+                }
+                let start = buf.filled().len();
+                ready!(Pin::new(&mut *io).poll_read(cx, buf))?;
+                if framing.arrived(buf, start) {
+                    return Poll::Ready(Ok(()));
+                }
+            } else {
+                // The rest of a held head: read into a buffer of ours, not hyper's, which
+                // may be small (the first read of a connection that may be HTTP/2 is 24 bytes).
+                let mut space = [0; 8192];
+                let mut more = ReadBuf::new(&mut space);
+                ready!(Pin::new(&mut *io).poll_read(cx, &mut more))?;
+                framing.more(more.filled());
             }
         }
     }
@@ -294,43 +322,40 @@ impl Chunk {
     fn walk(&mut self, bytes: &[u8]) -> (usize, Option<State>) {
         let mut at = 0;
         while at < bytes.len() {
-            match self {
-                Chunk::Data(left) => {
-                    let n = (*left).min((bytes.len() - at) as u64);
-                    *left -= n;
-                    at += n as usize;
-                    if *left == 0 {
-                        *self = Chunk::DataEnd;
-                    }
-                    continue;
+            if let Chunk::Data(left) = self {
+                let n = (*left).min((bytes.len() - at) as u64);
+                *left -= n;
+                at += n as usize;
+                if *left == 0 {
+                    *self = Chunk::DataCr;
                 }
-                Chunk::Size { size, digits, ended } => match bytes[at] {
-                    b'\n' if !*digits => return (at + 1, Some(State::Through)),
-                    b'\n' if *size == 0 => *self = Chunk::Trailers { blank: true },
-                    b'\n' => *self = Chunk::Data(*size),
-                    byte if !*ended && byte.is_ascii_hexdigit() => {
-                        let digit = (byte as char).to_digit(16).unwrap_or(0) as u64;
-                        match size.checked_mul(16) {
-                            Some(value) => *size = value + digit,
-                            None => return (at + 1, Some(State::Through)),
-                        }
-                        *digits = true;
-                    }
-                    _ => *ended = true,
-                },
-                Chunk::DataEnd => match bytes[at] {
-                    b'\r' => {}
-                    b'\n' => *self = CHUNK_START,
-                    _ => return (at + 1, Some(State::Through)),
-                },
-                Chunk::Trailers { blank } => match bytes[at] {
-                    b'\r' => {}
-                    b'\n' if *blank => return (at + 1, Some(State::Head)),
-                    b'\n' => *blank = true,
-                    _ => *blank = false,
-                },
+                continue;
             }
+            let byte = bytes[at];
             at += 1;
+            let hex = (byte as char).to_digit(16).map(u64::from);
+            *self = match (*self, byte) {
+                (Chunk::Start, _) if hex.is_some() => Chunk::Size(hex.unwrap_or_default()),
+                (Chunk::Size(size), _) if hex.is_some() => match size.checked_mul(16) {
+                    Some(size) => Chunk::Size(size + hex.unwrap_or_default()),
+                    None => return (at, Some(State::Through)),
+                },
+                (Chunk::Size(size) | Chunk::SizeSpace(size), b' ' | b'\t') => Chunk::SizeSpace(size),
+                (Chunk::Size(size) | Chunk::SizeSpace(size) | Chunk::Extension(size), b';') => Chunk::Extension(size),
+                (Chunk::Size(size) | Chunk::SizeSpace(size) | Chunk::Extension(size), b'\r') => Chunk::SizeLf(size),
+                (Chunk::Extension(_), b'\n') => return (at, Some(State::Through)),
+                (Chunk::Extension(size), _) => Chunk::Extension(size),
+                (Chunk::SizeLf(0), b'\n') => Chunk::EndCr,
+                (Chunk::SizeLf(size), b'\n') => Chunk::Data(size),
+                (Chunk::DataCr, b'\r') => Chunk::DataLf,
+                (Chunk::DataLf, b'\n') => Chunk::Start,
+                (Chunk::EndCr, b'\r') => Chunk::EndLf,
+                (Chunk::Trailer, b'\r') => Chunk::TrailerLf,
+                (Chunk::EndCr | Chunk::Trailer, _) => Chunk::Trailer,
+                (Chunk::TrailerLf, b'\n') => Chunk::EndCr,
+                (Chunk::EndLf, b'\n') => return (at, Some(State::Head)),
+                _ => return (at, Some(State::Through)),
+            };
         }
         (at, None)
     }
@@ -465,7 +490,9 @@ fn fold(head: &[u8]) -> Option<Vec<u8>> {
     for line in &lines[1..end] {
         let colon = line.iter().position(|&b| b == b':')?;
         let (name, value) = (&line[..colon], trim(&line[colon + 1..]));
-        if name.is_empty() || !name.iter().all(|&b| TOKEN[b as usize]) {
+        // What hyper refuses stays as it is, for hyper to refuse.
+        let visible = |b: &u8| matches!(b, b'\t' | b' '..=b'~' | 0x80..);
+        if name.is_empty() || !name.iter().all(|&b| TOKEN[b as usize]) || !value.iter().all(visible) {
             return None;
         }
         let mut lower = [0u8; 24];
@@ -540,19 +567,12 @@ fn unescape(bytes: &[u8]) -> Vec<u8> {
 }
 
 /// Puts the fields of a folded head (a [`FOLDED`] field that starts with this process's
-/// secret) back among `headers`, after the others. A [`FOLDED`] field without the secret
-/// is a caller's own and stays as it is. A head with fewer fields than hyper takes was
-/// not folded: it costs one comparison.
-#[inline]
-pub(crate) fn unfold(headers: &mut HeaderMap) {
-    if headers.len() >= HYPER_FIELDS {
-        unfold_fields(headers);
-    }
-}
-
+/// secret) back among `headers`, in the folded field's place. A [`FOLDED`] field without
+/// the secret is a caller's own and stays as it is. Called only for a request that has a
+/// [`FOLDED`] field (`context::scan` notes it), so it costs the others nothing.
 #[cold]
 #[inline(never)]
-fn unfold_fields(headers: &mut HeaderMap) {
+pub(crate) fn unfold(headers: &mut HeaderMap) {
     let secret = secret().as_bytes();
     let ours = |name: &HeaderName, value: &HeaderValue| name.as_str() == FOLDED && value.as_bytes().starts_with(secret);
     if !headers.iter().any(|(name, value)| ours(name, value)) {
@@ -692,6 +712,41 @@ mod tests {
             assert_eq!(requests[1].0.len(), 4);
             assert_eq!(requests[2].1, b"again");
         }
+    }
+
+    #[test]
+    fn chunked_bodies_end_where_hyper_ends_them() {
+        // A bare `\n` after the last chunk starts a trailer line, which ends only at
+        // `\r\n`: the `GET` is trailer, and the `/echo` body (many lines, then an empty
+        // one) is a body, not a head.
+        let body = format!("GET / HTTP/1.1\n{}\n", "a:b\n".repeat(101));
+        let stream = format!(
+            "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\nGET / HTTP/1.1\ncontent-length: 44\r\n\r\n\
+             POST /echo HTTP/1.1\r\ncontent-length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        for size in [1, 7, 4096] {
+            assert_eq!(through(stream.as_bytes(), size), stream.as_bytes(), "pieces of {size}");
+        }
+        // Chunk extensions and white space after the size; a trailer; then a folded head.
+        let stream = [
+            "POST / HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n3 ;a=b\r\n\n\n\n\r\n0\r\nt: 1\r\n\r\n",
+            &head(150, ""),
+        ]
+        .concat();
+        let seen = through(stream.as_bytes(), 5);
+        let second = stream.find("POST /invoke").unwrap();
+        assert_eq!(seen[..second], stream.as_bytes()[..second]);
+        assert!(String::from_utf8_lossy(&seen[second..]).contains(FOLDED), "the second head is folded");
+        assert_eq!(parsed(&seen[second..])[0].0.len(), 151);
+    }
+
+    #[test]
+    fn a_head_hyper_refuses_is_not_folded_and_a_small_read_buffer_changes_nothing() {
+        let bad = head(150, "x-bad: a\x01b\r\n");
+        assert_eq!(through(bad.as_bytes(), 100), bad.as_bytes());
+        let stream = [head(150, "content-length: 3\r\n").as_bytes(), b"abc", head(3, "").as_bytes()].concat();
+        assert_eq!(read_in_pieces(&stream, 1000, 24), read_in_pieces(&stream, stream.len(), 1 << 16));
     }
 
     #[test]
