@@ -232,6 +232,27 @@ class RssSampler(threading.Thread):
 WRK_LINE = re.compile(r"WRK_RESULT (.*)")
 
 
+def run_loader(cmd, line, timeout_s, env=None):
+    """Runs a load client (wrk, grpc-load) to its end within `timeout_s` and returns the
+    `key=value` numbers of the result `line` (a regex) it printed, as floats."""
+    name = os.path.basename(cmd[0])
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    LOADERS.add(proc)
+    try:
+        stdout, stderr = proc.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        stdout, stderr = "", "timed out"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        LOADERS.discard(proc)
+    match = line.search(stdout)
+    if not match:
+        raise RuntimeError(f"{name} printed no result:\n{stdout}\n{stderr}")
+    return {key: float(value) for key, value in (pair.split("=") for pair in match.group(1).split())}
+
+
 def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
     env = dict(os.environ)
     for key in ("WRK_METHOD", "WRK_PATH", "WRK_BODY", "WRK_BODY_BYTES", "WRK_HEADERS"):
@@ -240,22 +261,7 @@ def wrk(url, connections, seconds, env_extra=None, timeout_s=30):
     threads = 1 if connections == 1 else min(WRK_THREADS_32, connections)
     cmd = ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{max(1, round(seconds))}s",
            "--timeout", f"{timeout_s}s", "-s", LUA, url]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    LOADERS.add(proc)
-    try:
-        stdout, stderr = proc.communicate(timeout=seconds + timeout_s + 60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        LOADERS.discard(proc)
-    match = WRK_LINE.search(stdout)
-    if not match:
-        raise RuntimeError(f"wrk printed no result:\n{stdout}\n{stderr}")
-    result = {}
-    for pair in match.group(1).split():
-        key, value = pair.split("=")
-        result[key] = float(value)
+    result = run_loader(cmd, WRK_LINE, seconds + timeout_s + 60, env)
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["socket_errors"] = int(result["connect"] + result["read"] + result["write"] + result["timeout"])
     result["non_2xx"] = int(result["status"])
@@ -287,25 +293,7 @@ GRPC_LINE = re.compile(r"GRPC_RESULT (.*)")
 def grpc_load(port, streams, seconds, timeout_s=30):
     """`grpc-load PORT STREAMS SECONDS`: unary calls on one HTTP/2 connection, `streams` in
     flight; returns its numbers, with `rps` (calls/s) and `requests` (= calls)."""
-    cmd = [GRPC_LOAD, str(port), str(streams), f"{seconds:g}"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    LOADERS.add(proc)
-    try:
-        stdout, stderr = proc.communicate(timeout=seconds + timeout_s)
-    except subprocess.TimeoutExpired:
-        stdout, stderr = "", "timed out"
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        LOADERS.discard(proc)
-    match = GRPC_LINE.search(stdout)
-    if not match:
-        raise RuntimeError(f"grpc-load printed no result:\n{stdout}\n{stderr}")
-    result = {}
-    for pair in match.group(1).split():
-        key, value = pair.split("=")
-        result[key] = float(value)
+    result = run_loader([GRPC_LOAD, str(port), str(streams), f"{seconds:g}"], GRPC_LINE, seconds + timeout_s)
     result["requests"] = result["calls"]
     result["rps"] = result["calls"] / (result["duration_us"] / 1e6) if result["duration_us"] else 0.0
     result["errors"] = int(result["errors"])

@@ -12,17 +12,10 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
-fn port() -> u16 {
-    ["FC_CUSTOM_LISTEN_PORT", "FC_SERVER_PORT"]
-        .iter()
-        .find_map(|name| std::env::var(name).ok()?.parse().ok())
-        .unwrap_or(9000)
-}
-
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let app = example::app();
-    let listener = TcpListener::bind(("0.0.0.0", port())).await?;
+    let listener = TcpListener::bind(("0.0.0.0", fc_bench_peers::port())).await?;
     loop {
         let (stream, _) = match listener.accept().await {
             Ok(accepted) => accepted,
