@@ -50,7 +50,8 @@ fn pre_freeze(ctx: &Context) {
 
 #[fc::pre_stop]
 async fn pre_stop() -> fc::Result<()> {
-    tracing::info!("pre-stop: counter is {}", COUNTER.load(Ordering::SeqCst));
+    let counter = COUNTER.load(Ordering::SeqCst);
+    tracing::info!(counter, "pre-stop: counter is {counter}");
     if flag("LIFECYCLE_PANIC_HOOKS") {
         panic!("pre-stop panicked");
     }

@@ -128,8 +128,10 @@ async fn pre_freeze_and_pre_stop_log_a_line_each() {
     let freeze_log =
         lines.iter().position(|l| is_log_line(l, "f1", "INFO", "pre-freeze: counter is 1000 for f1")).unwrap();
     assert!(pos("FC PreFreeze Start RequestId: f1") < freeze_log && freeze_log < pos("FC PreFreeze End RequestId: f1"));
-    // The pre-stop hook logs through `tracing`, which reaches the same format.
-    let stop_log = lines.iter().position(|l| is_log_line(l, "s1", "INFO", "pre-stop: counter is 1000")).unwrap();
+    // The pre-stop hook logs through `tracing`, which reaches the same format, its fields
+    // after the message.
+    let stop_log =
+        lines.iter().position(|l| is_log_line(l, "s1", "INFO", "pre-stop: counter is 1000 counter=1000")).unwrap();
     assert!(pos("FC PreStop Start RequestId: s1") < stop_log && stop_log < pos("FC PreStop End RequestId: s1"));
 }
 
