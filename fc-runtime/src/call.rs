@@ -16,19 +16,19 @@ use http::{HeaderValue, Request, Response, header};
 use hyper::body::Incoming;
 
 use crate::answer::{self, Answer, Body};
-use crate::context::{self, CallKind, Context};
+use crate::context::{self, CallKind, Context, Scanned};
 use crate::error::FunctionError;
 use crate::functions::Functions;
 use crate::handler::Payload;
 use crate::heads;
-use crate::http_function::{Body as HttpBody, HttpHandler};
+use crate::http_function::{Body as HttpBody, ResponseBody};
 use crate::initializer::{Initialized, Initializer};
 use crate::logging;
 use crate::request_body;
 use crate::routing::{self, Rejection};
 use crate::service::{FunctionService, Invocation};
 use crate::tasks::{Detachable, Tasks};
-use crate::user_code::{BoxFuture, Guarded};
+use crate::user_code::{Begun, BoxFuture, Guarded};
 
 /// What the runtime serves with, once started.
 pub(crate) struct Server {
@@ -44,7 +44,7 @@ pub(crate) struct Server {
 /// How a request routed to the HTTP function becomes its call ([`Server::http_request`]).
 /// The HTTP function's registration (or `Runtime::http`) is what refers to it, so that a
 /// program without an HTTP function does not carry that code.
-pub(crate) type HttpCall = fn(&Arc<Server>, http::request::Parts, Incoming, Option<HeaderValue>, Instant) -> Reply;
+pub(crate) type HttpCall = fn(&Arc<Server>, http::request::Parts, Incoming, Scanned, Instant) -> Reply;
 
 impl Server {
     pub(crate) fn new(
@@ -80,12 +80,12 @@ impl Server {
                 if close {
                     answer::close_connection(&mut response);
                 }
-                return Reply::Ready(Some(response));
+                return Reply::Ready(Some(Box::new(response)));
             }
         };
         // Routing makes a request an HTTP call only when there is an HTTP function.
         if let (CallKind::Http, Some(http_call)) = (kind, http_call) {
-            return http_call(self, parts, body, scanned.request_id, received);
+            return http_call(self, parts, body, scanned, received);
         }
         // A caller that goes away does not cancel the call half-way (its function runs to
         // the end, its lines are logged), and shutdown waits for it.
@@ -100,21 +100,24 @@ impl Server {
         self: &Arc<Self>,
         mut parts: http::request::Parts,
         body: Incoming,
-        request_id: Option<HeaderValue>,
+        scanned: Scanned,
         received: Instant,
     ) -> Reply {
         let Some(http) = &self.functions.http else {
-            return Reply::Ready(Some(reject(&parts, None, Rejection::NoHttpFunction)));
+            return Reply::Ready(Some(Box::new(reject(&parts, None, Rejection::NoHttpFunction))));
         };
         let label = self.functions.http_label;
         if self.strip_base_path {
             strip_base_path(&mut parts);
         }
-        let ctx = Context::scanned(parts.headers.clone(), request_id, CallKind::Http, received);
+        let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, CallKind::Http, received);
         parts.extensions.insert(ctx.clone());
-        let unread = request_body::expects_continue(&parts.headers).then(|| Arc::new(AtomicBool::new(false)));
+        let unread = scanned.expects_continue.then(|| Arc::new(AtomicBool::new(false)));
         let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
-        Reply::Call(self.tasks.run(http_call(Arc::clone(http), label, ctx, request, unread)))
+        log_start(&ctx);
+        let http = Arc::clone(http);
+        let call = Guarded::begun(ctx, move || http(request)).labelled(label);
+        Reply::Http(self.tasks.run_in_place(RunningHttpCall { call, unread }))
     }
 
     /// An event function's call (the handler's or a hook's), through the call wrapper.
@@ -179,39 +182,54 @@ impl Server {
     }
 }
 
-/// An HTTP function's call, through the call wrapper: the request as it came (less the
-/// base path, when asked), with the context in its extensions; its answer streams back.
-/// An error or a panic answers 500 with the JSON error.
+/// An HTTP function's call under way, begun by [`Server::http_request`] (its `Start` line
+/// written, the function called as user code): the rest of the call wrapper. It holds
+/// the function's future alone, so hyper keeps it in place, with no box of its own. An
+/// error or a panic answers 500 with the JSON error.
 ///
 /// A body the function dropped unread while the caller waits for a `100 Continue`
 /// (`unread`) closes the connection after the answer.
-async fn http_call(
-    http: HttpHandler,
-    label: Option<&'static str>,
-    ctx: Context,
-    request: Request<HttpBody>,
+pub(crate) struct RunningHttpCall {
+    call: Guarded<Response<ResponseBody>, Begun<Response<ResponseBody>>>,
     unread: Option<Arc<AtomicBool>>,
-) -> Response<Body> {
-    let call = Guarded::start(ctx.clone(), move || http(request)).labelled(label);
-    let result = logged(&ctx, async { call.await.map_err(|error| error.with_status(500)) }).await;
-    let mut response = respond(result.map(Answer::Http));
-    if unread.is_some_and(|flag| flag.load(Ordering::Acquire)) {
-        answer::close_connection(&mut response);
+}
+
+impl Future for RunningHttpCall {
+    type Output = Response<Body>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response<Body>> {
+        let result = std::task::ready!(Pin::new(&mut self.call).poll(cx)).map_err(|error| error.with_status(500));
+        log_end(self.call.context(), result.as_ref().err());
+        let mut response = respond(result.map(Answer::Http));
+        if self.unread.as_ref().is_some_and(|flag| flag.load(Ordering::Acquire)) {
+            answer::close_connection(&mut response);
+        }
+        Poll::Ready(response)
     }
-    response
 }
 
 /// The one call wrapper: `FC <kind> Start`, the call, the failure's report if it failed,
-/// `FC <kind> End` (with `, Error: Unhandled function error` if it failed).
+/// `FC <kind> End` (with `, Error: Unhandled function error` if it failed). An HTTP
+/// function's call ([`RunningHttpCall`]) writes the same lines.
 async fn logged<T>(ctx: &Context, call: impl Future<Output = Result<T, FunctionError>>) -> Result<T, FunctionError> {
-    let (kind, id) = (ctx.kind(), logging::printable_request_id(ctx.request_id()));
-    logging::call_start(kind, &id);
+    log_start(ctx);
     let result = call.await;
-    if let Err(error) = &result {
+    log_end(ctx, result.as_ref().err());
+    result
+}
+
+/// `FC <kind> Start`.
+fn log_start(ctx: &Context) {
+    logging::call_start(ctx.kind(), &logging::printable_request_id(ctx.request_id()));
+}
+
+/// The failure's report, if the call failed, and `FC <kind> End`.
+fn log_end(ctx: &Context, failure: Option<&FunctionError>) {
+    let id = logging::printable_request_id(ctx.request_id());
+    if let Some(error) = failure {
         logging::failure(&id, error);
     }
-    logging::call_end(kind, &id, result.is_err());
-    result
+    logging::call_end(ctx.kind(), &id, failure.is_some());
 }
 
 /// The response for a call's result.
@@ -297,10 +315,13 @@ fn strip_base_path(parts: &mut http::request::Parts) {
 
 /// The answer to a request, as hyper awaits it.
 pub(crate) enum Reply {
-    /// A request that is not a call, answered at once.
-    Ready(Option<Response<Body>>),
-    /// A call.
-    Call(Detachable<Response<Body>>),
+    /// A request that is not a call, answered at once (boxed: rare, and hyper moves the
+    /// reply of every request).
+    Ready(Option<Box<Response<Body>>>),
+    /// An event function's call.
+    Call(Detachable<Pin<Box<dyn Future<Output = Response<Body>> + Send>>>),
+    /// An HTTP function's call.
+    Http(Detachable<RunningHttpCall>),
 }
 
 impl Future for Reply {
@@ -309,10 +330,11 @@ impl Future for Reply {
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         match self.get_mut() {
             Reply::Ready(response) => match response.take() {
-                Some(response) => Poll::Ready(Ok(response)),
+                Some(response) => Poll::Ready(Ok(*response)),
                 None => Poll::Pending,
             },
             Reply::Call(call) => Pin::new(call).poll(cx).map(Ok),
+            Reply::Http(call) => Pin::new(call).poll(cx).map(Ok),
         }
     }
 }

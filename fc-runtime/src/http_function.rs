@@ -280,11 +280,20 @@ where
     fn into_http_handler(self) -> HttpHandler {
         Arc::new(move |request| {
             let mut service = self.clone();
-            Box::pin(async move {
-                std::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(service_error)?;
-                let response = service.call(request).await.map_err(service_error)?;
-                Ok(response.into_http_response())
-            })
+            // A service that is ready at once (an axum `Router`, the attribute's) is called
+            // now, and only its call's future is kept; another is waited for.
+            match service.poll_ready(&mut TaskContext::from_waker(std::task::Waker::noop())) {
+                Poll::Ready(Ok(())) => {
+                    let call = service.call(request);
+                    Box::pin(async move { Ok(call.await.map_err(service_error)?.into_http_response()) })
+                }
+                Poll::Ready(Err(error)) => Box::pin(std::future::ready(Err(service_error(error)))),
+                Poll::Pending => Box::pin(async move {
+                    std::future::poll_fn(|cx| service.poll_ready(cx)).await.map_err(service_error)?;
+                    let response = service.call(request).await.map_err(service_error)?;
+                    Ok(response.into_http_response())
+                }),
+            }
         })
     }
 }

@@ -50,7 +50,29 @@ pub(crate) struct Guarded<T, S> {
 enum State<T, S> {
     Start(S),
     Running(BoxFuture<Result<T, FunctionError>>),
+    /// Its start panicked (boxed: rare, and the call is moved while it runs).
+    Failed(Box<FunctionError>),
     Done,
+}
+
+/// The start of a call that [`Guarded::begun`] made at once: never called.
+pub(crate) type Begun<T> = fn() -> BoxFuture<Result<T, FunctionError>>;
+
+impl<T> Guarded<T, Begun<T>> {
+    /// The call `start` makes, made now as code of the call `ctx` (a panic in it is the
+    /// call's error): what is kept is the call's future alone.
+    pub(crate) fn begun(ctx: Context, start: impl FnOnce() -> BoxFuture<Result<T, FunctionError>>) -> Self {
+        let state = match run_sync(&ctx, start) {
+            Ok(future) => State::Running(future),
+            Err(error) => State::Failed(Box::new(error)),
+        };
+        Guarded { state, ctx, label: None }
+    }
+
+    /// The call's context.
+    pub(crate) fn context(&self) -> &Context {
+        &self.ctx
+    }
 }
 
 impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Send> Guarded<T, S> {
@@ -71,6 +93,11 @@ impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for G
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
+        if let State::Failed(_) = this.state
+            && let State::Failed(error) = std::mem::replace(&mut this.state, State::Done)
+        {
+            return Poll::Ready(Err(this.name_frames(*error)));
+        }
         let state = &mut this.state;
         let result = run_sync(&this.ctx, || {
             if matches!(state, State::Start(..))
@@ -83,28 +110,32 @@ impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for G
                 _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
             }
         });
-        let outcome = match result {
-            Ok(Poll::Pending) => return Poll::Pending,
+        match result {
+            Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(outcome)) => {
                 this.state = State::Done;
-                outcome
+                Poll::Ready(outcome.map_err(|error| this.name_frames(error)))
             }
             Err(error) => {
                 // Drop the panicked future as user code too: its destructors may panic.
                 let state = std::mem::replace(&mut this.state, State::Done);
                 let _ = run_sync(&this.ctx, move || drop(state));
-                Err(error)
+                Poll::Ready(Err(this.name_frames(error)))
             }
-        };
-        // A panic caught here or further in (a sync function's, on the blocking pool).
-        Poll::Ready(outcome.map_err(|mut error| {
-            if let Some(label) = this.label
-                && error.error_type() == PANIC_ERROR_TYPE
-            {
-                panic::name_function_frames(&mut error, label);
-            }
-            error
-        }))
+        }
+    }
+}
+
+impl<T, S> Guarded<T, S> {
+    /// A panic caught here or further in (a sync function's, on the blocking pool), with
+    /// the function's frames named.
+    fn name_frames(&self, mut error: FunctionError) -> FunctionError {
+        if let Some(label) = self.label
+            && error.error_type() == PANIC_ERROR_TYPE
+        {
+            panic::name_function_frames(&mut error, label);
+        }
+        error
     }
 }
 
