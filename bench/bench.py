@@ -86,10 +86,14 @@ ONLY = [s.strip() for s in (os.environ.get("BENCH_ONLY") or ",".join(ORDER)).spl
 
 # The pairs: an fc example that serves an HTTP function, and the very same function
 # (compiled in from the example, `bench/peers`) served without fc.
+# Each peer writes the platform's `FC Invoke Start/End` lines, as a function must; "bare" is
+# the same binary without them (`FC_BENCH_CALL_LINES=0`), shown beside it.
 HTTP_PAIR = {"fc": [os.path.join(FC_TARGET, "release", "http")],
-             "peer": [os.path.join(BENCH_TARGET, "release", "axum-hyper")], "peer_name": "axum-hyper"}
+             "peer": [os.path.join(BENCH_TARGET, "release", "axum-hyper")], "peer_name": "axum-hyper",
+             "bare": ["env", "FC_BENCH_CALL_LINES=0", os.path.join(BENCH_TARGET, "release", "axum-hyper")]}
 GRPC_PAIR = {"fc": [os.path.join(FC_TARGET, "release", "grpc")],
-             "peer": [os.path.join(BENCH_TARGET, "release", "tonic-server")], "peer_name": "tonic-server"}
+             "peer": [os.path.join(BENCH_TARGET, "release", "tonic-server")], "peer_name": "tonic-server",
+             "bare": ["env", "FC_BENCH_CALL_LINES=0", os.path.join(BENCH_TARGET, "release", "tonic-server")]}
 # wrk's request for the HTTP pair: the router's `GET /`, as the platform sends an HTTP call.
 HTTP_WRK_ENV = {"WRK_METHOD": "GET", "WRK_PATH": "/", "WRK_HEADERS": HTTP_HEADERS_FILE}
 
@@ -422,15 +426,16 @@ def paired_ratios(servers, a, b, conns):
 
 
 def measure_pair(label, pair, start, load, levels):
-    """fc's example against the same function served without fc (`pair["peer"]`): both
-    side by side, one warm-up run of each at each level, then `ROUNDS` interleaved rounds
+    """fc's example against the same function served without fc (`pair["peer"]`, which
+    writes the platform's log lines, and `pair["bare"]`, the same without them, when
+    given): side by side, one warm-up run of each at each level, then `ROUNDS` interleaved rounds
     as in `measure_servers` (every level in turn, the order alternating from round to
     round). `start(name, cmd)` starts a `Server`; `load(server, n, seconds)` runs the load
     at level `n` (connections or streams) and returns its numbers with `rps`, `requests`,
     `p50_us` and `p99_us`. Returns each side's rounds and medians and the per-round
-    fc/peer throughput ratios of each level."""
-    sides = ("fc", "peer")
-    out = {"peer_name": pair["peer_name"], "fc": {"rounds": []}, "peer": {"rounds": []}}
+    fc/peer (and fc/bare) throughput ratios of each level."""
+    sides = ("fc", "peer", "bare") if "bare" in pair else ("fc", "peer")
+    out = {"peer_name": pair["peer_name"], **{side: {"rounds": []} for side in sides}}
     servers = {}
     try:
         for side in sides:
@@ -442,7 +447,8 @@ def measure_pair(label, pair, start, load, levels):
                     load(servers[side], n, WARMUP)
         for r in range(ROUNDS):
             order = sides if r % 2 == 0 else sides[::-1]
-            log(f"{label}: round {r + 1}/{ROUNDS}: {', '.join(pair['peer_name'] if s == 'peer' else 'fc' for s in order)}")
+            names = {"fc": "fc", "peer": pair["peer_name"], "bare": f"{pair['peer_name']} without the lines"}
+            log(f"{label}: round {r + 1}/{ROUNDS}: {', '.join(names[s] for s in order)}")
             runs = {side: {} for side in sides}
             for key, n in levels:
                 for side in order:
@@ -471,8 +477,10 @@ def measure_pair(label, pair, start, load, levels):
                 "socket_errors": sum(run.get("socket_errors", 0) for run in runs),
                 "non_2xx": sum(run.get("non_2xx", 0) for run in runs),
             }
-    out["ratios"] = {key: [a[key]["rps"] / b[key]["rps"] for a, b in zip(out["fc"]["rounds"], out["peer"]["rounds"])
-                           if b[key]["rps"]] for key, _ in levels}
+    for name, side in (("ratios", "peer"), ("bare_ratios", "bare")):
+        if side in out:
+            out[name] = {key: [a[key]["rps"] / b[key]["rps"] for a, b in zip(out["fc"]["rounds"], out[side]["rounds"])
+                               if b[key]["rps"]] for key, _ in levels}
     return out
 
 
@@ -685,37 +693,57 @@ def ratio_target(label, ratios, limit, against):
     return f"| {label} | {shown} | {'**met**' if median >= limit else '**not met**'} |"
 
 
-def pair_table(pair, fc_label, peer_label, unit, level_word):
+def pair_table(pair, fc_label, peer_label, unit, level_word, bare_label=None):
     """A pair's table (`measure_pair`): throughput, p50, p99 and server CPU time per call of
     each side at each level, and fc/peer (for throughput: the median of the per-round
-    ratios). Empty when the pair was not measured."""
+    ratios); with the bare peer's column and fc/bare when it was measured. Empty when the
+    pair was not measured."""
     if not pair:
         return ""
     levels = [key for key in pair.get("ratios", {}) if key in pair["fc"] and key in pair["peer"]]
-    lines = [f"| | {fc_label} | {peer_label} | fc/{pair['peer_name']} |", "|---|---:|---:|---:|"]
+    bare = "bare" in pair and bare_label is not None
+    head = f"| | {fc_label} | {peer_label} | fc/{pair['peer_name']} |"
+    rule = "|---|---:|---:|---:|"
+    if bare:
+        head += f" {bare_label} | fc/bare |"
+        rule += "---:|---:|"
+    lines = [head, rule]
     for key in levels:
         n = int(key[1:])
         at = f"{n} {level_word}{'s' if n > 1 else ''}"
         a, b = pair["fc"][key], pair["peer"][key]
-        ratios = pair["ratios"][key]
-        paired = f"{statistics.median(ratios):.3f}" if ratios else "—"
-        lines.append(f"| Throughput, {at} ({unit}) | {fmt(a['rps'])} | {fmt(b['rps'])} | {paired} |")
+        c = pair["bare"][key] if bare else None
+
+        def paired(name):
+            ratios = pair.get(name, {}).get(key)
+            return f"{statistics.median(ratios):.3f}" if ratios else "—"
+
+        row = f"| Throughput, {at} ({unit}) | {fmt(a['rps'])} | {fmt(b['rps'])} | {paired('ratios')} |"
+        lines.append(row + (f" {fmt(c['rps'])} | {paired('bare_ratios')} |" if bare else ""))
         for label, field, digits in (("p50 latency", "p50_us", 0), ("p99 latency", "p99_us", 0),
                                      ("Server CPU time per call", "cpu_us_per_call", 1)):
-            lines.append(f"| {label}, {at} (µs) | {fmt(a[field], digits)} | {fmt(b[field], digits)} | "
-                         f"{ratio(a[field], b[field])} |")
-    per_round = "; ".join(f"{int(key[1:])} {level_word}{'s' if int(key[1:]) > 1 else ''}: "
-                          + ", ".join(f"{x:.3f}" for x in pair["ratios"][key]) for key in levels)
+            row = (f"| {label}, {at} (µs) | {fmt(a[field], digits)} | {fmt(b[field], digits)} | "
+                   f"{ratio(a[field], b[field])} |")
+            lines.append(row + (f" {fmt(c[field], digits)} | {ratio(a[field], c[field])} |" if bare else ""))
+
+    def per_round(name):
+        return "; ".join(f"{int(key[1:])} {level_word}{'s' if int(key[1:]) > 1 else ''}: "
+                         + ", ".join(f"{x:.3f}" for x in pair[name][key]) for key in levels)
+
     lines += ["", f"fc/{pair['peer_name']} throughput round by round (the throughput rows give their median): "
-                  f"{per_round}."]
+                  f"{per_round('ratios')}."]
+    if bare:
+        lines += ["", f"fc/bare, round by round: {per_round('bare_ratios')}."]
     return "\n".join(lines)
 
 
 def pair_warnings(pair, what, level_word):
     """Warning lines for a pair's failed calls (socket errors, non-2xx answers, gRPC errors)."""
     out = []
-    for side in ("fc", "peer"):
-        name = what if side == "fc" else f"`{pair.get('peer_name')}`"
+    for side in ("fc", "peer", "bare"):
+        if side not in pair:
+            continue
+        name = {"fc": what, "peer": f"`{pair.get('peer_name')}`", "bare": f"`{pair.get('peer_name')}` without the lines"}[side]
         for key in (pair.get("ratios") or {}):
             r = pair.get(side, {}).get(key)
             if r and (r["errors"] or r["socket_errors"] or r["non_2xx"]):
@@ -889,8 +917,10 @@ def render(results):
     short = SECONDS < 2 or COLD_STARTS < 30 or ROUNDS < 16
     cfg = results["config"]
     return {"main": main_table, "fc": fc_table, "targets": targets_table, "rounds": rounds_table, "warnings": warnings,
-            "http_pair": pair_table(http_pair, "fc `http`", "axum on bare hyper", "req/s", "connection"),
-            "grpc_pair": pair_table(grpc_pair, "fc `grpc`", "tonic's server", "calls/s", "stream"),
+            "http_pair": pair_table(http_pair, "fc `http`", "axum on bare hyper", "req/s", "connection",
+                                    "… without the log lines"),
+            "grpc_pair": pair_table(grpc_pair, "fc `grpc`", "tonic's server", "calls/s", "stream",
+                                    "… without the log lines"),
             "short": short, "machine": m, "config": cfg}
 
 
@@ -931,7 +961,9 @@ def write_markdown(r, path):
 `GET /` of the `http` example's axum router (`"hello from axum"`), sent as the platform sends
 an HTTP function's call (`x-fc-control-path: /http-invoke`), to fc (`target/release/http`) and to
 `axum-hyper` (`bench/peers`: the very same router, compiled in from `examples/http.rs`, on
-hyper 1's HTTP/1.1 server). Medians over the rounds.
+hyper 1's HTTP/1.1 server, with the `FC Invoke Start/End` lines the platform requires of
+every call written by a tower layer, one locked write each, as the floor writes them). The
+last two columns are the same peer without those lines. Medians over the rounds.
 
 {r['http_pair']}
 """
@@ -942,7 +974,8 @@ hyper 1's HTTP/1.1 server). Medians over the rounds.
 Unary `helloworld.Greeter/SayHello` calls from `grpc-load` (`bench/peers`) on one HTTP/2
 cleartext connection, 1 or 32 in flight, to fc (`target/release/grpc`, h2c) and to
 `tonic-server` (`bench/peers`: the very same service, compiled in from `examples/grpc`, on
-tonic's transport server). Medians over the rounds.
+tonic's transport server, with the same tower layer of log lines). The last two columns are
+the same peer without them. Medians over the rounds.
 
 {r['grpc_pair']}
 """
@@ -1029,16 +1062,19 @@ How each number is taken:
   `hello`, both sent every common `x-fc-*` header (`bench/full-headers.txt`).
 - HTTP functions: what fc adds to an HTTP function over serving the same application
   without it. fc's `http` example (an axum router as the HTTP function) and `axum-hyper`
-  (`bench/peers`: that very router on hyper 1's HTTP/1.1 server, keep-alive) run side by
-  side on the servers' CPU; wrk sends `GET /` with the platform's `x-fc-control-path:
-  /http-invoke` (`bench/http-headers.txt`) and an `x-fc-request-id`, at 1 and 32
-  connections, in {cfg['rounds']} interleaved rounds after one warm-up run of each, as above
-  (fc first, then the peer first in the next round). Both are found ready by a `POST /invoke`
-  (the router has that route); no cold starts. Medians over the rounds; the ratio and the
-  target are fc/axum-hyper round by round, then the median.
+  (`bench/peers`: that very router on hyper 1's HTTP/1.1 server, keep-alive, with the
+  `FC Invoke Start/End` lines that the platform requires of every call, which a function
+  served without fc must write too: a tower layer, one locked write a line, as the floor
+  writes them) run side by side on the servers' CPU, with a third server beside them, the
+  same peer without the lines (`FC_BENCH_CALL_LINES=0`); wrk sends `GET /` with the
+  platform's `x-fc-control-path: /http-invoke` (`bench/http-headers.txt`) and an
+  `x-fc-request-id`, at 1 and 32 connections, in {cfg['rounds']} interleaved rounds after one
+  warm-up run of each, as above (fc first, then fc last in the next round). All are found
+  ready by a `POST /invoke` (the router has that route); no cold starts. Medians over the
+  rounds; the ratio and the target are fc/axum-hyper round by round, then the median.
 - gRPC: the same for a gRPC service. fc's `grpc` example (tonic's `Greeter` as the HTTP
   function, HTTP/2 cleartext) and `tonic-server` (`bench/peers`: that very service on tonic's
-  transport server). The load is `grpc-load` (`bench/peers`, an h2 client on the load CPUs):
+  transport server, with the same layer of log lines; and again without it). The load is `grpc-load` (`bench/peers`, an h2 client on the load CPUs):
   unary `SayHello` calls on one HTTP/2 connection with 1 or 32 calls in flight for
   {cfg['seconds']:g} s, each with an `x-fc-request-id` and `x-fc-control-path`; a call counts when it
   brings a reply and `grpc-status: 0`. Calls/s = calls / the run's duration; p50/p99 from

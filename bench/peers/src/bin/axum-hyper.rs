@@ -12,6 +12,8 @@ use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+use fc_bench_peers::Logged;
+
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
     let app = example::app();
@@ -22,7 +24,7 @@ async fn main() -> std::io::Result<()> {
             Err(_) => continue,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let service = TowerToHyperService::new(Logged(app.clone()));
         tokio::spawn(async move {
             let connection = http1::Builder::new().keep_alive(true).serve_connection(TokioIo::new(stream), service);
             let _ = connection.with_upgrades().await;

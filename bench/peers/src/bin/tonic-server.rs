@@ -10,6 +10,7 @@ mod example;
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     tonic::transport::Server::builder()
         .tcp_nodelay(true)
+        .layer(fc_bench_peers::CallLines)
         .add_service(example::service())
         .serve(([0, 0, 0, 0], fc_bench_peers::port()).into())
         .await?;
