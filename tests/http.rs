@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Conn, Server, get, post, request};
+use common::{Conn, Server, get, is_log_line, post, request};
 use hyper::Method;
 use serde_json::json;
 
@@ -156,6 +156,8 @@ async fn the_context_and_the_base_path() {
     let server = Server::start(HTTP, &[]);
     let reply = server.send(get("/context").control_path("/http-invoke").request_id("ctx-7").empty()).await;
     assert_eq!(reply.assert_ok().text(), "request ctx-7");
+    // The route's `tracing` event, with the call's request id and its field.
+    server.wait_for_line(|l| is_log_line(l, "ctx-7", "INFO", "the context route status=200"));
     let base = "/2016-08-15/proxy/svc/fn";
     let reply = server
         .send(get(&format!("{base}/users/9?x=1")).control_path("/http-invoke").header("x-fc-base-path", base).empty())

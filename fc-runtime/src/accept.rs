@@ -158,13 +158,15 @@ pub(crate) fn serve_plain(stream: TcpStream, server: &Arc<Server>, connections: 
 /// (with the `http2` feature) HTTP/2 with prior knowledge (h2c, as the platform's gateway
 /// speaks it) beside HTTP/1.1, told apart by the connection's first bytes, with no
 /// keep-alive pings and no idle timeout. The HTTP function's registration is what refers
-/// to this: a program without one does not carry it.
+/// to this: a program without one does not carry it (nor the runtime's `tracing`
+/// subscriber, installed with the first connection: see `logging::TracingEvents`).
 pub(crate) fn serve_upgradable(
     stream: TcpStream,
     server: &Arc<Server>,
     connections: &Arc<Connections>,
     upgrades: &Arc<Upgrades>,
 ) {
+    logging::install_tracing_events();
     let socket = upgrades.socket(stream);
     let phase = Arc::new(Phase::new(socket.state()));
     let service = service(server, &phase);

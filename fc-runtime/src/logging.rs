@@ -191,8 +191,8 @@ fn user_line(level: log::Level, request_id: Option<&str>, message: &dyn std::fmt
     out
 }
 
-/// The logger behind the `log` facade (and `tracing`'s, through [`TracingEvents`], when
-/// the program sets no subscriber of its own).
+/// The logger behind the `log` facade (and `tracing`'s, through its `log` feature or
+/// [`TracingEvents`], when the program sets no subscriber of its own).
 struct Logger {
     level: log::LevelFilter,
 }
@@ -224,24 +224,32 @@ pub(crate) fn level_from_env(default: log::LevelFilter) -> log::LevelFilter {
         .unwrap_or(default)
 }
 
-/// Installs the logger unless the program has installed one, and [`TracingEvents`] unless
-/// it has installed a `tracing` subscriber; returns whether it installed the logger.
+/// Installs the logger unless the program has installed one; returns whether it did.
 pub(crate) fn install(level: log::LevelFilter) -> bool {
     let installed = log::set_boxed_logger(Box::new(Logger { level })).is_ok();
     if installed {
         log::set_max_level(level);
     }
-    let _ = tracing::subscriber::set_global_default(TracingEvents);
     installed
 }
 
-/// The `tracing` subscriber of a program that installs none before the runtime starts:
-/// each event becomes a record of the `log` facade (which the runtime's logger, or the
-/// program's, writes), its message first and its other fields after it as `name=value`.
-/// Spans are not recorded: the HTTP/2 server opens several for every gRPC call, and each
-/// recorded one would cost that call (`tracing`'s own `log` feature, which did this
-/// before, cost about 15,000 instructions a call). What is enabled is decided once per
-/// call site, at the level the runtime starts with, so that a disabled span or event
+/// Installs [`TracingEvents`] unless the program has installed a `tracing` subscriber (once
+/// a process). Serving an HTTP function's first connection does it: only programs with an
+/// HTTP function carry it.
+pub(crate) fn install_tracing_events() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing::subscriber::set_global_default(TracingEvents);
+    });
+}
+
+/// The `tracing` subscriber of a program with an HTTP function that installs none before
+/// the runtime starts: each event becomes a record of the `log` facade (which the runtime's
+/// logger, or the program's, writes), its message first and its other fields after it as
+/// `name=value`, as `tracing`'s `log` feature writes them for other programs. Spans are not
+/// recorded: the HTTP/2 server opens several for every gRPC call, and through the `log`
+/// feature they cost each call about 15,000 instructions. What is enabled is decided once
+/// per call site, at the level the runtime started with, so that a disabled span or event
 /// costs next to nothing.
 struct TracingEvents;
 
