@@ -117,7 +117,7 @@ impl Server {
         log_start(&ctx);
         let http = Arc::clone(http);
         let call = Guarded::begun(ctx, move || http(request)).labelled(label);
-        Reply::Http(self.tasks.run_in_place(RunningHttpCall { call, unread }))
+        Reply::Call(self.tasks.run(RunningHttpCall { call, unread }))
     }
 
     /// An event function's call (the handler's or a hook's), through the call wrapper.
@@ -184,12 +184,12 @@ impl Server {
 
 /// An HTTP function's call under way, begun by [`Server::http_request`] (its `Start` line
 /// written, the function called as user code): the rest of the call wrapper. It holds
-/// the function's future alone, so hyper keeps it in place, with no box of its own. An
-/// error or a panic answers 500 with the JSON error.
+/// the function's future alone, so its box is small. An error or a panic answers 500 with
+/// the JSON error.
 ///
 /// A body the function dropped unread while the caller waits for a `100 Continue`
 /// (`unread`) closes the connection after the answer.
-pub(crate) struct RunningHttpCall {
+struct RunningHttpCall {
     call: Guarded<Response<ResponseBody>, Begun<Response<ResponseBody>>>,
     unread: Option<Arc<AtomicBool>>,
 }
@@ -318,10 +318,8 @@ pub(crate) enum Reply {
     /// A request that is not a call, answered at once (boxed: rare, and hyper moves the
     /// reply of every request).
     Ready(Option<Box<Response<Body>>>),
-    /// An event function's call.
-    Call(Detachable<Pin<Box<dyn Future<Output = Response<Body>> + Send>>>),
-    /// An HTTP function's call.
-    Http(Detachable<RunningHttpCall>),
+    /// A call.
+    Call(Detachable<Response<Body>>),
 }
 
 impl Future for Reply {
@@ -334,7 +332,6 @@ impl Future for Reply {
                 None => Poll::Pending,
             },
             Reply::Call(call) => Pin::new(call).poll(cx).map(Ok),
-            Reply::Http(call) => Pin::new(call).poll(cx).map(Ok),
         }
     }
 }

@@ -65,22 +65,12 @@ impl Tasks {
     /// before the end (its connection closed), the rest runs as a task of its own. So a
     /// call is never cancelled half-way, and costs no task of its own while its caller
     /// waits for it.
-    pub(crate) fn run<F>(self: &Arc<Self>, future: F) -> Detachable<Pin<Box<dyn Future<Output = F::Output> + Send>>>
+    pub(crate) fn run<F>(self: &Arc<Self>, future: F) -> Detachable<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.run_in_place(Box::pin(future))
-    }
-
-    /// [`run`](Self::run) for a future that can be moved while it runs: it is kept in
-    /// place, without a box of its own.
-    pub(crate) fn run_in_place<F>(self: &Arc<Self>, future: F) -> Detachable<F>
-    where
-        F: Future + Unpin + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        Detachable { future: Some(future), done: Some(self.enter()) }
+        Detachable { future: Some(Box::pin(future)), done: Some(self.enter()) }
     }
 
     fn enter(self: &Arc<Self>) -> Done {
@@ -94,35 +84,26 @@ impl Tasks {
     }
 }
 
-/// A call run by [`Tasks::run`] or [`Tasks::run_in_place`], polled in place.
-pub(crate) struct Detachable<F: Future + Unpin + Send + 'static>
-where
-    F::Output: Send + 'static,
-{
-    future: Option<F>,
+/// A call run by [`Tasks::run`]: one box for the call's future, polled in place.
+pub(crate) struct Detachable<T: Send + 'static> {
+    future: Option<Pin<Box<dyn Future<Output = T> + Send>>>,
     /// Counts the call out when it ends (here, or in the task it was detached to).
     done: Option<Done>,
 }
 
-impl<F: Future + Unpin + Send + 'static> Future for Detachable<F>
-where
-    F::Output: Send + 'static,
-{
-    type Output = F::Output;
+impl<T: Send + 'static> Future for Detachable<T> {
+    type Output = T;
 
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<F::Output> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<T> {
         let Some(future) = self.future.as_mut() else { return Poll::Pending };
-        let output = std::task::ready!(Pin::new(future).poll(cx));
+        let output = std::task::ready!(future.as_mut().poll(cx));
         self.future = None;
         self.done = None;
         Poll::Ready(output)
     }
 }
 
-impl<F: Future + Unpin + Send + 'static> Drop for Detachable<F>
-where
-    F::Output: Send + 'static,
-{
+impl<T: Send + 'static> Drop for Detachable<T> {
     fn drop(&mut self) {
         if let Some(rest) = self.future.take()
             && let Ok(runtime) = tokio::runtime::Handle::try_current()
