@@ -3,6 +3,7 @@
 //! ([`logged`]: the `FC … Start` line, the function as user code, the failure report and
 //! the `FC … End` line) to its answer. A request that is no call is answered at once.
 
+use std::borrow::Cow;
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -114,10 +115,12 @@ impl Server {
         parts.extensions.insert(ctx.clone());
         let unread = scanned.expects_continue.then(|| Arc::new(AtomicBool::new(false)));
         let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
-        log_start(&ctx);
+        let id = logging::printable_request_id(ctx.request_id());
+        logging::call_start(CallKind::Http, &id);
+        let plain_id = matches!(id, Cow::Borrowed(_));
         let http = Arc::clone(http);
         let call = Guarded::begun(ctx, move || http(request)).labelled(label);
-        Reply::Call(self.tasks.run(RunningHttpCall { call, unread }))
+        Reply::Call(self.tasks.run(RunningHttpCall { call, unread, plain_id }))
     }
 
     /// An event function's call (the handler's or a hook's), through the call wrapper.
@@ -192,6 +195,8 @@ impl Server {
 struct RunningHttpCall {
     call: Guarded<Response<ResponseBody>, Begun<Response<ResponseBody>>>,
     unread: Option<Arc<AtomicBool>>,
+    /// Whether the request id is printed as it is (not escaped).
+    plain_id: bool,
 }
 
 impl Future for RunningHttpCall {
@@ -199,7 +204,9 @@ impl Future for RunningHttpCall {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response<Body>> {
         let result = std::task::ready!(Pin::new(&mut self.call).poll(cx)).map_err(|error| error.with_status(500));
-        log_end(self.call.context(), result.as_ref().err());
+        let id = self.call.context().request_id();
+        let id = if self.plain_id { Cow::Borrowed(id) } else { logging::printable_request_id(id) };
+        log_end(CallKind::Http, &id, result.as_ref().err());
         let mut response = respond(result.map(Answer::Http));
         if self.unread.as_ref().is_some_and(|flag| flag.load(Ordering::Acquire)) {
             answer::close_connection(&mut response);
@@ -212,24 +219,19 @@ impl Future for RunningHttpCall {
 /// `FC <kind> End` (with `, Error: Unhandled function error` if it failed). An HTTP
 /// function's call ([`RunningHttpCall`]) writes the same lines.
 async fn logged<T>(ctx: &Context, call: impl Future<Output = Result<T, FunctionError>>) -> Result<T, FunctionError> {
-    log_start(ctx);
+    let id = logging::printable_request_id(ctx.request_id());
+    logging::call_start(ctx.kind(), &id);
     let result = call.await;
-    log_end(ctx, result.as_ref().err());
+    log_end(ctx.kind(), &id, result.as_ref().err());
     result
 }
 
-/// `FC <kind> Start`.
-fn log_start(ctx: &Context) {
-    logging::call_start(ctx.kind(), &logging::printable_request_id(ctx.request_id()));
-}
-
 /// The failure's report, if the call failed, and `FC <kind> End`.
-fn log_end(ctx: &Context, failure: Option<&FunctionError>) {
-    let id = logging::printable_request_id(ctx.request_id());
+fn log_end(kind: CallKind, id: &str, failure: Option<&FunctionError>) {
     if let Some(error) = failure {
-        logging::failure(&id, error);
+        logging::failure(id, error);
     }
-    logging::call_end(ctx.kind(), &id, failure.is_some());
+    logging::call_end(kind, id, failure.is_some());
 }
 
 /// The response for a call's result.
