@@ -113,7 +113,8 @@ impl Server {
         }
         let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, CallKind::Http, received);
         parts.extensions.insert(ctx.clone());
-        let unread = scanned.expects_continue.then(|| Arc::new(AtomicBool::new(false)));
+        let unread = (scanned.expect && request_body::expects_continue(&parts.headers))
+            .then(|| Arc::new(AtomicBool::new(false)));
         let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
         let id = logging::printable_request_id(ctx.request_id());
         logging::call_start(CallKind::Http, &id);

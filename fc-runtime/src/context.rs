@@ -285,22 +285,22 @@ pub(crate) struct Scanned {
     pub(crate) control_path: Option<HeaderValue>,
     /// Whether a [`FOLDED`] field is among them.
     pub(crate) folded: bool,
-    /// Whether the caller waits for a `100 Continue` before it sends the body
-    /// (`Expect: 100-continue`).
-    pub(crate) expects_continue: bool,
+    /// Whether an `Expect` field is among them (`Expect: 100-continue`: the caller waits
+    /// for a `100 Continue` before it sends the body).
+    pub(crate) expect: bool,
 }
 
-/// Finds the request id, the control path and an `Expect: 100-continue`, and marks the
-/// credentials' values sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
+/// Finds the request id, the control path and whether there is an `Expect` field, and
+/// marks the credentials' values sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
 pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
-    let mut scanned = Scanned { request_id: None, control_path: None, folded: false, expects_continue: false };
+    let mut scanned = Scanned { request_id: None, control_path: None, folded: false, expect: false };
     for (name, value) in headers.iter_mut() {
         match name.as_str() {
             "x-fc-request-id" if scanned.request_id.is_none() => scanned.request_id = Some(value.clone()),
             "x-fc-control-path" if scanned.control_path.is_none() => scanned.control_path = Some(value.clone()),
             "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
             FOLDED => scanned.folded = true,
-            "expect" => scanned.expects_continue |= value.as_bytes().eq_ignore_ascii_case(b"100-continue"),
+            "expect" => scanned.expect = true,
             _ => {}
         }
     }

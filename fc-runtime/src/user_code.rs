@@ -93,49 +93,47 @@ impl<T, S: FnOnce() -> BoxFuture<Result<T, FunctionError>> + Unpin> Future for G
 
     fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let State::Failed(_) = this.state
+        let outcome = if let State::Failed(_) = this.state
             && let State::Failed(error) = std::mem::replace(&mut this.state, State::Done)
         {
-            return Poll::Ready(Err(this.name_frames(*error)));
-        }
-        let state = &mut this.state;
-        let result = run_sync(&this.ctx, || {
-            if matches!(state, State::Start(..))
-                && let State::Start(start) = std::mem::replace(state, State::Done)
+            Err(*error)
+        } else {
+            let state = &mut this.state;
+            let result = run_sync(&this.ctx, || {
+                if matches!(state, State::Start(..))
+                    && let State::Start(start) = std::mem::replace(state, State::Done)
+                {
+                    *state = State::Running(start());
+                }
+                match state {
+                    State::Running(future) => future.as_mut().poll(cx),
+                    _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
+                }
+            });
+            match result {
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(outcome)) => {
+                    this.state = State::Done;
+                    outcome
+                }
+                Err(error) => {
+                    // Drop the panicked future as user code too: its destructors may panic.
+                    let state = std::mem::replace(&mut this.state, State::Done);
+                    let _ = run_sync(&this.ctx, move || drop(state));
+                    Err(error)
+                }
+            }
+        };
+        // A panic caught here or further in (a sync function's, on the blocking pool), or
+        // in the start.
+        Poll::Ready(outcome.map_err(|mut error| {
+            if let Some(label) = this.label
+                && error.error_type() == PANIC_ERROR_TYPE
             {
-                *state = State::Running(start());
+                panic::name_function_frames(&mut error, label);
             }
-            match state {
-                State::Running(future) => future.as_mut().poll(cx),
-                _ => Poll::Ready(Err(FunctionError::new(PANIC_ERROR_TYPE, "polled after completion"))),
-            }
-        });
-        match result {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(outcome)) => {
-                this.state = State::Done;
-                Poll::Ready(outcome.map_err(|error| this.name_frames(error)))
-            }
-            Err(error) => {
-                // Drop the panicked future as user code too: its destructors may panic.
-                let state = std::mem::replace(&mut this.state, State::Done);
-                let _ = run_sync(&this.ctx, move || drop(state));
-                Poll::Ready(Err(this.name_frames(error)))
-            }
-        }
-    }
-}
-
-impl<T, S> Guarded<T, S> {
-    /// A panic caught here or further in (a sync function's, on the blocking pool), with
-    /// the function's frames named.
-    fn name_frames(&self, mut error: FunctionError) -> FunctionError {
-        if let Some(label) = self.label
-            && error.error_type() == PANIC_ERROR_TYPE
-        {
-            panic::name_function_frames(&mut error, label);
-        }
-        error
+            error
+        }))
     }
 }
 
