@@ -364,12 +364,8 @@ def measure_servers(names):
                 for name in order:
                     server = servers[name]
                     sid = server.proc.pid if connections == 32 else None
-                    cpu, steal = session_cpu_s(server.proc.pid), steal_s(SERVER_CPUS)
-                    run = measured_wrk(server.url, connections, sampler_sid=sid, warmup=False)
-                    run["cpu_us_per_call"] = (session_cpu_s(server.proc.pid) - cpu) / max(run["requests"], 1) * 1e6
-                    run["steal_pct"] = (steal_s(SERVER_CPUS) - steal) / (run["duration_us"] / 1e6) / (
-                        len(SERVER_CPUS) if SERVER_CPUS else NPROC) * 100
-                    runs[name][conns] = run
+                    runs[name][conns] = accounted(server, lambda: measured_wrk(
+                        server.url, connections, sampler_sid=sid, warmup=False))
             for name in names:
                 out[name]["rounds"].append(runs[name])
     finally:
@@ -378,15 +374,7 @@ def measure_servers(names):
     for name in names:
         rounds = out[name]["rounds"]
         for conns in ("c1", "c32"):
-            runs = [r[conns] for r in rounds]
-            out[name][conns] = {
-                "rps": statistics.median(run["rps"] for run in runs),
-                "p50_us": statistics.median(run["p50_us"] for run in runs),
-                "p99_us": statistics.median(run["p99_us"] for run in runs),
-                "cpu_us_per_call": statistics.median(run["cpu_us_per_call"] for run in runs),
-                "socket_errors": sum(run["socket_errors"] for run in runs),
-                "non_2xx": sum(run["non_2xx"] for run in runs),
-            }
+            out[name][conns] = summary([r[conns] for r in rounds])
         out[name]["load_rss_peak_kb"] = max(r["c32"]["rss"]["peak_kb"] for r in rounds)
     # Cold starts are not pinned: a server starting on one CPU with its client pinned to
     # another took about 5 or about 9 ms by turns (the floor as much as fc), where
@@ -414,6 +402,26 @@ def measure_servers(names):
                              "p90_ms": coldstart.percentile(times, 90) * 1000,
                              "min_ms": min(times) * 1000, "max_ms": max(times) * 1000,
                              "runs": len(times)}
+    return out
+
+
+def accounted(server, measure):
+    """`measure()`'s run of `server`, with the server's CPU time per call and the steal
+    during it (share of the servers' CPUs)."""
+    cpu, steal = session_cpu_s(server.proc.pid), steal_s(SERVER_CPUS)
+    run = measure()
+    run["cpu_us_per_call"] = (session_cpu_s(server.proc.pid) - cpu) / max(run["requests"], 1) * 1e6
+    run["steal_pct"] = (steal_s(SERVER_CPUS) - steal) / (run["duration_us"] / 1e6) / (
+        len(SERVER_CPUS) if SERVER_CPUS else NPROC) * 100
+    return run
+
+
+def summary(runs):
+    """The medians of one server's runs at one level over the rounds, and its failures
+    (`errors`: failed gRPC calls, none for wrk's runs)."""
+    out = {field: statistics.median(run[field] for run in runs)
+           for field in ("rps", "p50_us", "p99_us", "cpu_us_per_call")}
+    out.update({field: sum(run.get(field, 0) for run in runs) for field in ("errors", "socket_errors", "non_2xx")})
     return out
 
 
@@ -453,12 +461,7 @@ def measure_pair(label, pair, start, load, levels):
             for key, n in levels:
                 for side in order:
                     server = servers[side]
-                    cpu, steal = session_cpu_s(server.proc.pid), steal_s(SERVER_CPUS)
-                    run = load(server, n, SECONDS)
-                    run["cpu_us_per_call"] = (session_cpu_s(server.proc.pid) - cpu) / max(run["requests"], 1) * 1e6
-                    run["steal_pct"] = (steal_s(SERVER_CPUS) - steal) / (run["duration_us"] / 1e6) / (
-                        len(SERVER_CPUS) if SERVER_CPUS else NPROC) * 100
-                    runs[side][key] = run
+                    runs[side][key] = accounted(server, lambda: load(server, n, SECONDS))
             for side in sides:
                 out[side]["rounds"].append(runs[side])
     finally:
@@ -467,16 +470,7 @@ def measure_pair(label, pair, start, load, levels):
     for side in sides:
         rounds = out[side]["rounds"]
         for key, _ in levels:
-            runs = [r[key] for r in rounds]
-            out[side][key] = {
-                "rps": statistics.median(run["rps"] for run in runs),
-                "p50_us": statistics.median(run["p50_us"] for run in runs),
-                "p99_us": statistics.median(run["p99_us"] for run in runs),
-                "cpu_us_per_call": statistics.median(run["cpu_us_per_call"] for run in runs),
-                "errors": sum(run.get("errors", 0) for run in runs),
-                "socket_errors": sum(run.get("socket_errors", 0) for run in runs),
-                "non_2xx": sum(run.get("non_2xx", 0) for run in runs),
-            }
+            out[side][key] = summary([r[key] for r in rounds])
     for name, side in (("ratios", "peer"), ("bare_ratios", "bare")):
         if side in out:
             out[name] = {key: [a[key]["rps"] / b[key]["rps"] for a, b in zip(out["fc"]["rounds"], out[side]["rounds"])
