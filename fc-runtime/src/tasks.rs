@@ -22,6 +22,9 @@ pub(crate) struct Tasks {
 pub(crate) struct Count {
     value: AtomicUsize,
     zero: Notify,
+    /// Whether anything has waited for zero: until then, reaching it wakes nothing (a
+    /// call that brings the count back to zero does not take the notifier's lock).
+    waited: AtomicBool,
 }
 
 impl Count {
@@ -30,13 +33,15 @@ impl Count {
     }
 
     pub(crate) fn leave(&self) {
-        if self.value.fetch_sub(1, Ordering::SeqCst) == 1 {
+        // With `wait_zero`'s store and load: either it sees zero, or this sees it waiting.
+        if self.value.fetch_sub(1, Ordering::SeqCst) == 1 && self.waited.load(Ordering::SeqCst) {
             self.zero.notify_waiters();
         }
     }
 
     /// Completes once the count is zero.
     pub(crate) async fn wait_zero(&self) {
+        self.waited.store(true, Ordering::SeqCst);
         loop {
             let notified = self.zero.notified();
             if self.value.load(Ordering::SeqCst) == 0 {
