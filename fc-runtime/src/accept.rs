@@ -104,12 +104,16 @@ pub(crate) type ServeConnection = fn(TcpStream, &Arc<Server>, &Arc<Connections>,
 /// A client may shut its write side once its request is sent (a half-close): it still gets
 /// its answer.
 ///
+/// An answer's head and body go out in one buffer, with one `write`, rather than as a
+/// vectored write of several: answers are mostly small, and copying them costs less than
+/// the queue of buffers (a streamed body's chunks are still written as they come).
+///
 /// hyper keeps its default limit of 100 header fields, which it parses without allocating:
 /// [`Heads`], between the socket and hyper, folds the fields of a head that has more (up to
 /// [`MAX_HEADER_FIELDS`](crate::heads::MAX_HEADER_FIELDS), what the platform lets through)
 /// into one, which the call takes apart again.
 fn http1_settings(builder: &mut http1::Builder) {
-    builder.keep_alive(true).header_read_timeout(None).half_close(true);
+    builder.keep_alive(true).header_read_timeout(None).half_close(true).writev(false);
 }
 
 /// The service of one connection's requests: each marks the connection's phase.
@@ -181,7 +185,7 @@ pub(crate) fn serve_upgradable(
     {
         let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
         // `http1_settings`, on the auto builder's HTTP/1.1 half.
-        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true);
+        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).writev(false);
         builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
         let io = TokioIo::new(Heads::new(socket));
         let connection = Box::pin(builder.serve_connection_with_upgrades(io, service).into_owned());
