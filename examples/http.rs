@@ -107,7 +107,11 @@ async fn context(Extension(ctx): Extension<fc::Context>) -> impl IntoResponse {
     // call's request id, its field after its message; the span writes nothing.
     let span = tracing::info_span!("context", request_id = ctx.request_id());
     span.in_scope(|| tracing::info!(status = 200, "the context route"));
-    (StatusCode::OK, format!("request {}", ctx.request_id()))
+    // The context holds the platform's `x-fc-*` headers; the others are the request's.
+    let mut platform: Vec<&str> = ctx.headers().keys().map(|name| name.as_str()).collect();
+    platform.sort_unstable();
+    let function = ctx.function_name().unwrap_or("-");
+    (StatusCode::OK, format!("request {} of {function}; platform headers: {}", ctx.request_id(), platform.join(" ")))
 }
 
 /// An event function serving HTTP-trigger events through the same router.

@@ -154,8 +154,13 @@ async fn concurrent_calls_and_a_slow_one_do_not_block_each_other() {
 #[tokio::test]
 async fn the_context_and_the_base_path() {
     let server = Server::start(HTTP, &[]);
-    let reply = server.send(get("/context").control_path("/http-invoke").request_id("ctx-7").empty()).await;
-    assert_eq!(reply.assert_ok().text(), "request ctx-7");
+    let request = get("/context").control_path("/http-invoke").request_id("ctx-7");
+    let request = request.header("x-fc-function-name", "fn-7").header("x-caller", "c").empty();
+    let reply = server.send(request).await;
+    assert_eq!(
+        reply.assert_ok().text(),
+        "request ctx-7 of fn-7; platform headers: x-fc-control-path x-fc-function-name x-fc-request-id"
+    );
     // The route's `tracing` event, with the call's request id and its field.
     server.wait_for_line(|l| is_log_line(l, "ctx-7", "INFO", "the context route status=200"));
     let base = "/2016-08-15/proxy/svc/fn";

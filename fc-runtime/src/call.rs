@@ -108,13 +108,15 @@ impl Server {
             return Reply::Ready(Some(Box::new(reject(&parts, None, Rejection::NoHttpFunction))));
         };
         let label = self.functions.http_label;
-        if self.strip_base_path {
+        // `x-fc-base-path` is one of the platform's fields that the scan counts.
+        if self.strip_base_path && scanned.platform_fields {
             strip_base_path(&mut parts);
         }
-        let ctx = Context::scanned(parts.headers.clone(), scanned.request_id, CallKind::Http, received);
+        let expect = scanned.expect;
+        let ctx = Context::for_http(&parts.headers, scanned, received);
         parts.extensions.insert(ctx.clone());
-        let unread = (scanned.expect && request_body::expects_continue(&parts.headers))
-            .then(|| Arc::new(AtomicBool::new(false)));
+        let unread =
+            (expect && request_body::expects_continue(&parts.headers)).then(|| Arc::new(AtomicBool::new(false)));
         let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
         let id = logging::printable_request_id(ctx.request_id());
         logging::call_start(CallKind::Http, &id);

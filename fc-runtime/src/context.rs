@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 /// The `x-fc-*` headers the accessors read: each has a place in the [`Index`] that the
 /// first accessor call fills in one pass over the headers.
@@ -78,9 +78,9 @@ const SLOTS: [u8; 64] = {
 };
 
 /// The field whose header is named `name`, if any.
-fn field_of(name: &str) -> Option<usize> {
-    let field = SLOTS[slot(name.as_bytes())] as usize;
-    (field < FIELDS && NAMES[field] == name).then_some(field)
+fn field_of(name: &[u8]) -> Option<usize> {
+    let field = SLOTS[slot(name)] as usize;
+    (field < FIELDS && NAMES[field].as_bytes() == name).then_some(field)
 }
 
 /// The values of the headers the accessors read (the first of each), validated as UTF-8
@@ -94,21 +94,21 @@ struct Index {
 const ABSENT: (u32, u32) = (u32::MAX, u32::MAX);
 
 impl Index {
-    fn build(headers: &HeaderMap) -> Self {
+    fn build(headers: &Headers, first: Option<&HeaderValue>) -> Self {
         let mut spans = [ABSENT; FIELDS];
         let mut bytes: Vec<u8> = Vec::new();
-        for (name, value) in headers {
-            let Some(field) = field_of(name.as_str()) else { continue };
+        headers.each(first, |name, value| {
+            let Some(field) = field_of(name) else { return };
             if spans[field] != ABSENT {
-                continue;
+                return;
             }
             if bytes.is_empty() {
                 bytes.reserve(512);
             }
             let start = bytes.len() as u32;
-            bytes.extend_from_slice(value.as_bytes());
+            bytes.extend_from_slice(value);
             spans[field] = (start, bytes.len() as u32);
-        }
+        });
         let text = match String::from_utf8(bytes) {
             Ok(text) => text,
             // Some value is not UTF-8: it reads as missing, the others as they are.
@@ -137,6 +137,134 @@ impl Index {
     fn get(&self, field: Field) -> Option<&str> {
         let (start, end) = self.spans[field as usize];
         if start == u32::MAX { None } else { self.text.get(start as usize..end as usize) }
+    }
+}
+
+/// The request headers a context holds.
+enum Headers {
+    /// All of them: an event function's call, a hook's, or a context made by a test.
+    All(HeaderMap),
+    /// An HTTP function's call: the platform's `x-fc-*` fields only (the request, which
+    /// the function has, keeps all of its headers). The request id (which the context
+    /// holds apart) and the control path, the first of each, as the runtime read them; the
+    /// others copied, one after another as `name:value\n` (names are tokens and values
+    /// hold no line feed), in one allocation. Their map is made the first time it is asked
+    /// for.
+    Platform { control_path: Option<HeaderValue>, fields: Vec<u8>, map: OnceLock<HeaderMap>, map_of: MapOf },
+}
+
+/// A [`Headers::Platform`]'s map, made the first time ([`Headers::platform_map`]): reached
+/// through this pointer, set where an HTTP function's context is made, so that a program
+/// without an HTTP function does not carry it.
+type MapOf = for<'a> fn(&'a Headers, Option<&HeaderValue>) -> &'a HeaderMap;
+
+/// The prefix of the platform's header names.
+const PLATFORM_PREFIX: &str = "x-fc-";
+
+/// The request id's header.
+const REQUEST_ID: &str = "x-fc-request-id";
+
+/// The control path's header.
+const CONTROL_PATH: &str = "x-fc-control-path";
+
+impl Headers {
+    /// The platform's fields among `headers`, which [`scan`] has been through (giving
+    /// `scanned`).
+    fn platform(headers: &HeaderMap, scanned: &Scanned) -> Self {
+        let mut fields = Vec::new();
+        if scanned.platform_fields {
+            // The first request id and control path are held apart; a repeat is copied.
+            let (mut id, mut path) = (scanned.request_id.is_some(), scanned.control_path.is_some());
+            for (name, value) in headers {
+                let name = name.as_str();
+                if !name.starts_with(PLATFORM_PREFIX) {
+                    continue;
+                }
+                if id && name == REQUEST_ID {
+                    id = false;
+                    continue;
+                }
+                if path && name == CONTROL_PATH {
+                    path = false;
+                    continue;
+                }
+                if fields.is_empty() {
+                    fields.reserve(1024);
+                }
+                fields.extend_from_slice(name.as_bytes());
+                fields.push(b':');
+                fields.extend_from_slice(value.as_bytes());
+                fields.push(b'\n');
+            }
+        }
+        Headers::Platform {
+            control_path: scanned.control_path.clone(),
+            fields,
+            map: OnceLock::new(),
+            map_of: Headers::platform_map,
+        }
+    }
+
+    /// Calls `f` with each field's (lower-case) name and value: in the order they came,
+    /// or for an HTTP function's call, the request id (`request_id`, which the context
+    /// holds) and the control path first.
+    fn each<'a>(&'a self, request_id: Option<&'a HeaderValue>, mut f: impl FnMut(&'a [u8], &'a [u8])) {
+        match self {
+            Headers::All(map) => map.iter().for_each(|(name, value)| f(name.as_str().as_bytes(), value.as_bytes())),
+            Headers::Platform { control_path, fields, .. } => {
+                for (name, value) in [(REQUEST_ID, request_id), (CONTROL_PATH, control_path.as_ref())] {
+                    if let Some(value) = value {
+                        f(name.as_bytes(), value.as_bytes());
+                    }
+                }
+                for line in fields.split(|&b| b == b'\n') {
+                    if let Some(colon) = line.iter().position(|&b| b == b':') {
+                        f(&line[..colon], &line[colon + 1..]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first value of the field named `name` (in any case); `request_id` as in
+    /// [`Headers::each`].
+    fn get<'a>(&'a self, request_id: Option<&'a HeaderValue>, name: &str) -> Option<&'a [u8]> {
+        if let Headers::All(map) = self {
+            return map.get(name).map(HeaderValue::as_bytes);
+        }
+        let mut found = None;
+        self.each(request_id, |field, value| {
+            if found.is_none() && field.eq_ignore_ascii_case(name.as_bytes()) {
+                found = Some(value);
+            }
+        });
+        found
+    }
+
+    /// The fields as a map (credentials marked sensitive); `request_id` as in
+    /// [`Headers::each`].
+    fn map(&self, request_id: Option<&HeaderValue>) -> &HeaderMap {
+        match self {
+            Headers::All(map) => map,
+            Headers::Platform { map_of, .. } => map_of(self, request_id),
+        }
+    }
+
+    /// A [`Headers::Platform`]'s map, made the first time.
+    fn platform_map<'a>(headers: &'a Headers, request_id: Option<&HeaderValue>) -> &'a HeaderMap {
+        match headers {
+            Headers::All(map) => map,
+            Headers::Platform { map, .. } => map.get_or_init(|| {
+                let mut map = HeaderMap::new();
+                headers.each(request_id, |name, value| {
+                    if let (Ok(name), Ok(mut value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
+                        value.set_sensitive(matches!(name.as_str(), "x-fc-access-key-secret" | "x-fc-security-token"));
+                        map.append(name, value);
+                    }
+                });
+                map
+            }),
+        }
     }
 }
 
@@ -192,14 +320,16 @@ impl CallKind {
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
+    /// Apart from what it shares: the initializer that an `/invoke` runs first sees the
+    /// same request as another kind of call ([`Context::with_kind`]).
+    kind: CallKind,
 }
 
 struct Inner {
-    headers: HeaderMap,
+    headers: Headers,
     /// `x-fc-request-id`'s first value, found when the context was made.
     request_id: Option<HeaderValue>,
     received: Instant,
-    kind: CallKind,
     /// Built by the first accessor that reads a header: a call that reads none pays
     /// nothing for it.
     index: OnceLock<Box<Index>>,
@@ -288,20 +418,28 @@ pub(crate) struct Scanned {
     /// Whether an `Expect` field is among them (`Expect: 100-continue`: the caller waits
     /// for a `100 Continue` before it sends the body).
     pub(crate) expect: bool,
+    /// Whether there are `x-fc-*` fields besides the request id and the control path.
+    pub(crate) platform_fields: bool,
 }
 
 /// Finds the request id, the control path and whether there is an `Expect` field, and
 /// marks the credentials' values sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
 pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
-    let mut scanned = Scanned { request_id: None, control_path: None, folded: false, expect: false };
+    let mut scanned =
+        Scanned { request_id: None, control_path: None, folded: false, expect: false, platform_fields: false };
     for (name, value) in headers.iter_mut() {
         match name.as_str() {
-            "x-fc-request-id" if scanned.request_id.is_none() => scanned.request_id = Some(value.clone()),
-            "x-fc-control-path" if scanned.control_path.is_none() => scanned.control_path = Some(value.clone()),
-            "x-fc-access-key-secret" | "x-fc-security-token" | "authorization" => value.set_sensitive(true),
+            REQUEST_ID if scanned.request_id.is_none() => scanned.request_id = Some(value.clone()),
+            CONTROL_PATH if scanned.control_path.is_none() => scanned.control_path = Some(value.clone()),
             FOLDED => scanned.folded = true,
             "expect" => scanned.expect = true,
-            _ => {}
+            // (A repeated request id or control path counts: it is copied with the others.)
+            name => {
+                scanned.platform_fields |= name.starts_with(PLATFORM_PREFIX);
+                if matches!(name, "x-fc-access-key-secret" | "x-fc-security-token" | "authorization") {
+                    value.set_sensitive(true);
+                }
+            }
         }
     }
     scanned
@@ -344,25 +482,26 @@ impl Context {
         kind: CallKind,
         received: Instant,
     ) -> Self {
+        Self::holding(Headers::All(headers), request_id, kind, received)
+    }
+
+    /// An HTTP function's context, for its request's headers (which [`scan`] has been
+    /// through): it holds the platform's `x-fc-*` fields only.
+    pub(crate) fn for_http(headers: &HeaderMap, scanned: Scanned, received: Instant) -> Self {
+        Self::holding(Headers::platform(headers, &scanned), scanned.request_id, CallKind::Http, received)
+    }
+
+    fn holding(headers: Headers, request_id: Option<HeaderValue>, kind: CallKind, received: Instant) -> Self {
         Context {
-            inner: Arc::new(Inner {
-                headers,
-                request_id,
-                received,
-                kind,
-                index: OnceLock::new(),
-                baggage: OnceLock::new(),
-            }),
+            inner: Arc::new(Inner { headers, request_id, received, index: OnceLock::new(), baggage: OnceLock::new() }),
+            kind,
         }
     }
 
     /// This call's context, as seen by a call of another kind (the initializer that an
     /// `/invoke` runs first).
     pub(crate) fn with_kind(&self, kind: CallKind) -> Context {
-        if kind == self.kind() {
-            return self.clone();
-        }
-        Self::for_call(self.inner.headers.clone(), kind, self.inner.received)
+        Context { inner: Arc::clone(&self.inner), kind }
     }
 
     /// The context of the call running on this thread (inside a handler or hook, and in
@@ -371,28 +510,36 @@ impl Context {
         CURRENT.try_with(|c| c.borrow().clone()).ok().flatten()
     }
 
-    /// The value of a request header, if it is present and valid UTF-8.
+    /// The value of a request header, if it is present and valid UTF-8. For an HTTP
+    /// function's call, only the platform's `x-fc-*` headers are here (see
+    /// [`headers`](Self::headers)).
     pub fn header(&self, name: &str) -> Option<&str> {
-        utf8(self.inner.headers.get(name)?)
+        std::str::from_utf8(self.inner.headers.get(self.inner.request_id.as_ref(), name)?).ok()
     }
 
     /// The value of a field's header, from the index.
     fn known(&self, field: Field) -> Option<&str> {
-        self.inner.index.get_or_init(|| Box::new(Index::build(&self.inner.headers))).get(field)
+        self.inner
+            .index
+            .get_or_init(|| Box::new(Index::build(&self.inner.headers, self.inner.request_id.as_ref())))
+            .get(field)
     }
 
     fn known_or<'a>(&'a self, field: Field, fallback: &'a Option<String>) -> Option<&'a str> {
         self.known(field).or(fallback.as_deref())
     }
 
-    /// All request headers, as received (credentials included: do not log them).
+    /// The request headers, as received (credentials included: do not log them).
+    ///
+    /// For an HTTP function's call, the platform's `x-fc-*` headers only: the others are
+    /// the request's, which the function has (and which has these too).
     pub fn headers(&self) -> &HeaderMap {
-        &self.inner.headers
+        self.inner.headers.map(self.inner.request_id.as_ref())
     }
 
     /// Which protocol request this call is.
     pub fn kind(&self) -> CallKind {
-        self.inner.kind
+        self.kind
     }
 
     /// `x-fc-request-id`, or the empty string when the request has none.
@@ -518,7 +665,7 @@ impl Context {
     /// The time by which this call must finish: when the request arrived plus the
     /// function's timeout (the initialization timeout for `/initialize`), when known.
     pub fn deadline(&self) -> Option<Instant> {
-        let timeout = match self.inner.kind {
+        let timeout = match self.kind {
             CallKind::Initialize => self.initialization_timeout(),
             _ => self.function_timeout(),
         }?;
@@ -755,10 +902,10 @@ mod tests {
     #[test]
     fn every_field_is_found_and_other_headers_are_not() {
         for (i, name) in NAMES.iter().enumerate() {
-            assert_eq!(field_of(name), Some(i), "{name}");
+            assert_eq!(field_of(name.as_bytes()), Some(i), "{name}");
         }
         for other in ["", "x", "host", "x-fc-request-id", "x-fc-control-path", "x-fc-regiom", "content-length"] {
-            assert_eq!(field_of(other), None, "{other}");
+            assert_eq!(field_of(other.as_bytes()), None, "{other}");
         }
         let c = ctx(&[("x-fc-region", "r1"), ("x-fc-region", "r2"), ("x-fc-qualifier", "LATEST")]);
         assert_eq!((c.region(), c.qualifier(), c.function_name()), (Some("r1"), Some("LATEST"), None));
@@ -787,6 +934,74 @@ mod tests {
             headers.contains("KEYID") && !headers.contains("TOPSECRET") && !headers.contains("TOKENVALUE"),
             "{headers}"
         );
+    }
+
+    #[test]
+    fn an_http_calls_context_holds_the_platform_fields_only() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("host", "example.com"),
+            ("x-fc-request-id", "r-9"),
+            ("x-fc-control-path", "/http-invoke"),
+            ("x-fc-region", "cn-x"),
+            ("authorization", "Bearer t"),
+            ("x-fc-access-key-secret", "TOPSECRET"),
+            ("x-fc-region", "cn-y"),
+        ] {
+            headers.append(HeaderName::from_static(name), HeaderValue::from_static(value));
+        }
+        headers.append("x-fc-qualifier", HeaderValue::from_bytes(b"\xff").unwrap());
+        let scanned = scan(&mut headers);
+        let c = Context::for_http(&headers, scanned, Instant::now());
+        assert_eq!((c.kind(), c.request_id(), c.region()), (CallKind::Http, "r-9", Some("cn-x")));
+        assert_eq!((c.credentials().access_key_secret(), c.qualifier()), (Some("TOPSECRET"), None));
+        assert_eq!(c.header("X-FC-Region"), Some("cn-x"));
+        assert_eq!(c.header("x-fc-request-id"), Some("r-9"));
+        assert_eq!(c.header("x-fc-control-path"), Some("/http-invoke"));
+        assert_eq!((c.header("host"), c.header("authorization"), c.header("x-fc-qualifier")), (None, None, None));
+        let map = c.headers();
+        let names: Vec<&str> = map.keys().map(HeaderName::as_str).collect();
+        assert_eq!(
+            names,
+            ["x-fc-request-id", "x-fc-control-path", "x-fc-region", "x-fc-access-key-secret", "x-fc-qualifier"]
+        );
+        let regions: Vec<&HeaderValue> = map.get_all("x-fc-region").iter().collect();
+        assert_eq!(regions, ["cn-x", "cn-y"]);
+        assert_eq!(map["x-fc-qualifier"].as_bytes(), b"\xff");
+        assert!(map["x-fc-access-key-secret"].is_sensitive());
+        assert!(!format!("{map:?}").contains("TOPSECRET"));
+        assert_eq!(c.headers().get_all("x-fc-request-id").iter().count(), 1);
+        let init = c.with_kind(CallKind::Initialize);
+        assert_eq!((init.kind(), init.request_id(), init.headers()), (CallKind::Initialize, "r-9", map));
+
+        // A repeated request id is kept.
+        let mut headers = HeaderMap::new();
+        headers.append("x-fc-request-id", HeaderValue::from_static("r-1"));
+        headers.append("x-fc-request-id", HeaderValue::from_static("r-2"));
+        let scanned = scan(&mut headers);
+        let c = Context::for_http(&headers, scanned, Instant::now());
+        let ids: Vec<&HeaderValue> = c.headers().get_all("x-fc-request-id").iter().collect();
+        assert_eq!(c.request_id(), "r-1");
+        assert_eq!(ids, ["r-1", "r-2"]);
+
+        // A credential alone is one of the platform's fields too.
+        let mut headers = HeaderMap::new();
+        headers.insert("x-fc-security-token", HeaderValue::from_static("TOKEN"));
+        let scanned = scan(&mut headers);
+        let c = Context::for_http(&headers, scanned, Instant::now());
+        assert_eq!(c.credentials().security_token(), Some("TOKEN"));
+        assert!(c.headers()["x-fc-security-token"].is_sensitive());
+
+        // Only the fields the runtime reads anyway: nothing copied.
+        let mut headers = HeaderMap::new();
+        headers.insert("host", HeaderValue::from_static("example.com"));
+        headers.insert("x-fc-control-path", HeaderValue::from_static("/http-invoke"));
+        let scanned = scan(&mut headers);
+        assert!(!scanned.platform_fields);
+        let c = Context::for_http(&headers, scanned, Instant::now());
+        assert_eq!((c.request_id(), c.function_name()), ("", None));
+        assert_eq!(c.headers().len(), 1);
+        assert_eq!(c.header("x-fc-control-path"), Some("/http-invoke"));
     }
 
     #[test]
