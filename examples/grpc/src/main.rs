@@ -13,9 +13,14 @@ use tonic::{Request, Response, Status, Streaming};
 /// server, `bench/peers`.)
 pub(crate) struct Hello;
 
-/// The call's request id, from the `fc::Context` in the request's extensions.
+/// The call's request id, from the `fc::Context` in the request's extensions. (Served
+/// without fc, as the benchmark's peer serves it, the service reads the platform's header
+/// itself, so that both answer the same.)
 fn request_id<T>(request: &Request<T>) -> String {
-    request.extensions().get::<fc::Context>().map_or_else(String::new, |ctx| ctx.request_id().to_owned())
+    match request.extensions().get::<fc::Context>() {
+        Some(ctx) => ctx.request_id().to_owned(),
+        None => request.metadata().get("x-fc-request-id").and_then(|id| id.to_str().ok()).unwrap_or("").to_owned(),
+    }
 }
 
 #[tonic::async_trait]
