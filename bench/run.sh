@@ -112,7 +112,7 @@ if ! go_dir_ok "$(go env GOPATH 2>/dev/null)"; then GO_ENV+=("GOPATH=$BENCH_TARG
 (cd "$BENCH_DIR/go" && env "${GO_ENV[@]}" go build -trimpath -o "$BENCH_TARGET_DIR/go-hello" .)
 
 # --- measure ---------------------------------------------------------------------------
-step "measure (BENCH_ROUNDS=${BENCH_ROUNDS:-5}, BENCH_SECONDS=${BENCH_SECONDS:-5}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"
+step "measure (BENCH_ROUNDS=${BENCH_ROUNDS:-16}, BENCH_SECONDS=${BENCH_SECONDS:-2}, BENCH_COLD_STARTS=${BENCH_COLD_STARTS:-30})"
 python3 "$BENCH_DIR/bench.py" &
 MEASURE_PID=$!
 wait "$MEASURE_PID"
