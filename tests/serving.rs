@@ -186,7 +186,7 @@ async fn sigterm_under_load_exits_0_and_answers_every_started_call() {
 fn a_signal_before_the_runtime_serves_stops_it_with_exit_0() {
     const EARLY: &str = env!("CARGO_BIN_EXE_early-signal");
     for signal in ["TERM", "INT"] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let port = common::free_port();
         let mut child = std::process::Command::new(EARLY)
             .env("FC_SERVER_PORT", port.to_string())
             .env("EARLY_SIGNAL", signal)

@@ -24,8 +24,39 @@ pub struct Server {
     stderr: Arc<Mutex<String>>,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+/// A port nothing listens on now, and not handed out before in this process: the tests
+/// of a file run at once, and the system may give two of them the same free port.
+pub fn free_port() -> u16 {
+    static GIVEN: Mutex<Vec<u16>> = Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+}
+
+/// Whether process `pid` itself listens on TCP `port` (not merely whether something
+/// does): one of its open files is a socket that `/proc/net/tcp` lists as listening there.
+pub fn listens(pid: u32, port: u16) -> bool {
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else { return false };
+    let sockets: Vec<String> = fds
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| Some(target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned()))
+        .collect();
+    let local = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"].iter().any(|table| {
+        std::fs::read_to_string(table).unwrap_or_default().lines().skip(1).any(|line| {
+            // `sl local_address rem_address st ... uid timeout inode`; `0A` is LISTEN.
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 9
+                && fields[1].ends_with(&local)
+                && fields[3] == "0A"
+                && sockets.iter().any(|inode| inode == fields[9])
+        })
+    })
 }
 
 fn collect(stream: impl std::io::Read + Send + 'static) -> Arc<Mutex<String>> {
@@ -56,29 +87,39 @@ impl Server {
         Self::start_command(command, bin, env)
     }
 
+    /// Starts the program on a free port and waits until it listens there itself (a
+    /// connection that succeeds might reach another program that took the port first). A
+    /// port taken between the choice and the program's bind is chosen again.
     fn start_command(mut command: Command, bin: &str, env: &[(&str, &str)]) -> Server {
-        let port = free_port();
-        command
-            .env_remove("FC_CUSTOM_LISTEN_PORT")
-            .env("FC_SERVER_PORT", port.to_string())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        command.env_remove("FC_CUSTOM_LISTEN_PORT").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
         for (k, v) in env {
             command.env(k, v);
         }
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
-        let stdout = collect(child.stdout.take().unwrap());
-        let stderr = collect(child.stderr.take().unwrap());
-        let started = Instant::now();
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("{bin} exited with {status}: {}", stderr.lock().unwrap());
+        for _ in 0..5 {
+            let port = free_port();
+            command.env("FC_SERVER_PORT", port.to_string());
+            let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {bin}: {e}"));
+            let stdout = collect(child.stdout.take().unwrap());
+            let stderr = collect(child.stderr.take().unwrap());
+            let started = Instant::now();
+            let mut taken = false;
+            while !listens(child.id(), port) {
+                if let Ok(Some(status)) = child.try_wait() {
+                    // The reader thread may not have all of stderr yet.
+                    std::thread::sleep(Duration::from_millis(50));
+                    let stderr = stderr.lock().unwrap();
+                    taken = stderr.contains("cannot listen on") && stderr.contains("in use");
+                    assert!(taken, "{bin} exited with {status}: {stderr}");
+                    break;
+                }
+                assert!(started.elapsed() < Duration::from_secs(20), "{bin} did not listen on {port}");
+                std::thread::sleep(Duration::from_millis(5));
             }
-            assert!(started.elapsed() < Duration::from_secs(20), "{bin} did not listen on {port}");
-            std::thread::sleep(Duration::from_millis(5));
+            if !taken {
+                return Server { port, child, stdout, stderr };
+            }
         }
-        Server { port, child, stdout, stderr }
+        panic!("{bin}: five free ports were taken before it could listen on them");
     }
 
     /// Everything the process has printed on stdout so far. The runtime writes a call's
