@@ -89,6 +89,40 @@ fn free_port() -> std::io::Result<u16> {
     Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
+/// Whether the function listens on `port`. Where `/proc` tells, the function's own
+/// process must hold the listening socket: a connection that succeeds might reach another
+/// program that took the port between its choice and the function's bind.
+async fn listening(pid: Option<u32>, port: u16) -> bool {
+    match pid.and_then(|pid| listens(pid, port)) {
+        Some(listens) => listens,
+        None => tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok(),
+    }
+}
+
+/// Whether process `pid` holds a socket that `/proc/net/tcp` lists as listening on `port`;
+/// `None` where `/proc` does not say (not Linux).
+fn listens(pid: u32, port: u16) -> Option<bool> {
+    let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).ok()?;
+    let sockets: Vec<String> = fds
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .filter_map(|target| Some(target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned()))
+        .collect();
+    let local = format!(":{port:04X}");
+    let mut tables = ["/proc/net/tcp", "/proc/net/tcp6"].iter().filter_map(|table| std::fs::read_to_string(table).ok());
+    let listed = |table: String| {
+        table.lines().skip(1).any(|line| {
+            // `sl local_address rem_address st ... uid timeout inode`; `0A` is LISTEN.
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            fields.len() > 9
+                && fields[1].ends_with(&local)
+                && fields[3] == "0A"
+                && sockets.iter().any(|s| s == fields[9])
+        })
+    };
+    let first = tables.next()?;
+    Some(listed(first) || tables.any(listed))
+}
+
 impl Instance {
     /// Starts the program and waits until it listens, within the start timeout.
     pub(crate) async fn start(settings: Arc<Settings>) -> anyhow::Result<Arc<Instance>> {
@@ -137,7 +171,7 @@ impl Instance {
         }
         let started = Instant::now();
         loop {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+            if listening(child.id(), port).await {
                 break;
             }
             if let Some(status) = child.try_wait()? {

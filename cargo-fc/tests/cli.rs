@@ -134,8 +134,18 @@ fn an_event_function_is_made_tested_built_packaged_and_served_from_its_zip() {
     assert_eq!(serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()["message"], "hello, zip!");
 }
 
+/// A port nothing listens on now, and not handed out before in this process: the tests
+/// run at once, and the system may give two of them the same free port.
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap();
+    loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 fn wait_for_port(port: u16) {
