@@ -102,22 +102,26 @@ impl Server {
             let stdout = collect(child.stdout.take().unwrap());
             let stderr = collect(child.stderr.take().unwrap());
             let started = Instant::now();
-            let mut taken = false;
-            while !listens(child.id(), port) {
-                if let Ok(Some(status)) = child.try_wait() {
-                    // The reader thread may not have all of stderr yet.
-                    std::thread::sleep(Duration::from_millis(50));
-                    let stderr = stderr.lock().unwrap();
-                    taken = stderr.contains("cannot listen on") && stderr.contains("in use");
-                    assert!(taken, "{bin} exited with {status}: {stderr}");
-                    break;
+            let exited = loop {
+                if listens(child.id(), port) {
+                    break None;
                 }
-                assert!(started.elapsed() < Duration::from_secs(20), "{bin} did not listen on {port}");
+                if let Ok(Some(_)) = child.try_wait() {
+                    break Some(child.wait().unwrap());
+                }
+                if started.elapsed() > Duration::from_secs(20) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    panic!("{bin} did not listen on {port}");
+                }
                 std::thread::sleep(Duration::from_millis(5));
-            }
-            if !taken {
-                return Server { port, child, stdout, stderr };
-            }
+            };
+            let Some(status) = exited else { return Server { port, child, stdout, stderr } };
+            // The reader thread may not have all of stderr yet.
+            std::thread::sleep(Duration::from_millis(50));
+            let stderr = stderr.lock().unwrap();
+            let taken = stderr.contains("cannot listen on") && stderr.contains("in use");
+            assert!(taken, "{bin} exited with {status}: {stderr}");
         }
         panic!("{bin}: five free ports were taken before it could listen on them");
     }
