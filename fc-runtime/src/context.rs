@@ -258,7 +258,7 @@ impl Headers {
                 let mut map = HeaderMap::new();
                 headers.each(request_id, |name, value| {
                     if let (Ok(name), Ok(mut value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
-                        value.set_sensitive(matches!(name.as_str(), "x-fc-access-key-secret" | "x-fc-security-token"));
+                        value.set_sensitive(is_credential_secret(name.as_str()));
                         map.append(name, value);
                     }
                 });
@@ -422,6 +422,12 @@ pub(crate) struct Scanned {
     pub(crate) platform_fields: bool,
 }
 
+/// Whether the platform's field `name` holds a secret of the function's credentials, whose
+/// values are marked sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
+fn is_credential_secret(name: &str) -> bool {
+    matches!(name, "x-fc-access-key-secret" | "x-fc-security-token")
+}
+
 /// Finds the request id, the control path and whether there is an `Expect` field, and
 /// marks the credentials' values sensitive (`HeaderMap`'s `Debug` shows them as `Sensitive`).
 pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
@@ -436,7 +442,7 @@ pub(crate) fn scan(headers: &mut HeaderMap) -> Scanned {
             // (A repeated request id or control path counts: it is copied with the others.)
             name => {
                 scanned.platform_fields |= name.starts_with(PLATFORM_PREFIX);
-                if matches!(name, "x-fc-access-key-secret" | "x-fc-security-token" | "authorization") {
+                if is_credential_secret(name) || name == "authorization" {
                     value.set_sensitive(true);
                 }
             }
