@@ -152,7 +152,7 @@ impl Runtime {
     /// The HTTP function: any tower `Service<http::Request<fc::http::Body>>` answering an
     /// `http::Response` — an axum `Router`, for one. It serves every request with
     /// `x-fc-control-path: /http-invoke`, whatever its method and path, and, when there is
-    /// no control path, every path but the protocol's four. The call's [`Context`] is in
+    /// no control path, every path but the protocol's four. The call's [`Context`](crate::Context) is in
     /// the request's extensions.
     ///
     /// ```no_run
