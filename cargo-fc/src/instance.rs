@@ -296,3 +296,28 @@ impl Instance {
         let _ = self.child.lock().await.wait().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::listens;
+
+    #[test]
+    fn a_port_counts_only_for_the_process_that_listens_on_it() {
+        let listener = std::net::TcpListener::bind("0.0.0.0:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        assert_eq!(listens(std::process::id(), port), Some(true));
+
+        // Another process: something accepts on the port, but not it.
+        let mut other = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        assert_eq!(listens(other.id(), port), Some(false));
+        let _ = other.kill();
+        let _ = other.wait();
+
+        // A connected socket on the port is not a listening one.
+        let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        let (accepted, _) = listener.accept().unwrap();
+        drop(listener);
+        assert_eq!(listens(std::process::id(), port), Some(false));
+        drop((client, accepted));
+    }
+}
