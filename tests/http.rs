@@ -1,7 +1,7 @@
 //! HTTP functions over the real protocol: the `http` example (an axum router) with the
 //! control path on and off, user paths that are also the protocol's, repeated headers, a
-//! streamed 30 MiB answer, a panicking route, concurrent calls, the context in the
-//! request, the base path, an HTTP-trigger event through the same router, and a hook
+//! streamed 30 MiB answer, a panicking route, concurrent calls, the request id in the
+//! call's lines, the context in the request, the base path, an HTTP-trigger event through the same router, and a hook
 //! beside it all.
 
 mod common;
@@ -29,6 +29,28 @@ async fn routes_with_and_without_the_control_path() {
     assert_eq!((reply.status, reply.header("x-fc-status")), (404, Some("200")));
     let stdout = server.stdout();
     assert!(stdout.contains("FC Invoke Start RequestId: h1\nFC Invoke End RequestId: h1\n"), "{stdout}");
+}
+
+#[tokio::test]
+async fn an_http_call_prints_the_same_request_id_in_its_start_and_end_lines() {
+    use std::io::{Read, Write};
+    let server = Server::start(HTTP, &[]);
+    // Escaped in both lines; and a request id that is not UTF-8, which neither line prints.
+    server.send(get("/").control_path("/http-invoke").request_id("x [y]").empty()).await.assert_ok();
+    let mut socket = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    socket
+        .write_all(b"GET / HTTP/1.1\r\nhost: fc\r\nx-fc-control-path: /http-invoke\r\nx-fc-request-id: r\xff1\r\nconnection: close\r\n\r\n")
+        .unwrap();
+    let mut answer = Vec::new();
+    socket.read_to_end(&mut answer).unwrap();
+    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", String::from_utf8_lossy(&answer));
+    server.wait_for_line(|l| l == "FC Invoke End RequestId: ");
+    let stdout = server.stdout();
+    assert!(
+        stdout.contains("FC Invoke Start RequestId: x%20%5By%5D\nFC Invoke End RequestId: x%20%5By%5D\n"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("FC Invoke Start RequestId: \nFC Invoke End RequestId: \n"), "{stdout}");
 }
 
 #[tokio::test]

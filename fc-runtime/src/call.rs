@@ -120,7 +120,8 @@ impl Server {
         let request = Request::from_parts(parts, HttpBody::incoming(body, unread.clone()));
         let id = logging::printable_request_id(ctx.request_id());
         logging::call_start(CallKind::Http, &id);
-        let plain_id = matches!(id, Cow::Borrowed(_));
+        // Plain: the id's bytes print as they are (and are its bytes, not a stand-in).
+        let plain_id = matches!(id, Cow::Borrowed(_)) && id.len() == ctx.request_id_bytes().len();
         let http = Arc::clone(http);
         let call = Guarded::begun(ctx, move || http(request)).labelled(label);
         Reply::Call(self.tasks.run(RunningHttpCall { call, unread, plain_id }))
@@ -198,7 +199,7 @@ impl Server {
 struct RunningHttpCall {
     call: Guarded<Response<ResponseBody>, Begun<Response<ResponseBody>>>,
     unread: Option<Arc<AtomicBool>>,
-    /// Whether the request id is printed as it is (not escaped).
+    /// Whether the request id's bytes are printed as they are (not escaped).
     plain_id: bool,
 }
 
@@ -207,9 +208,13 @@ impl Future for RunningHttpCall {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Response<Body>> {
         let result = std::task::ready!(Pin::new(&mut self.call).poll(cx)).map_err(|error| error.with_status(500));
-        let id = self.call.context().request_id();
-        let id = if self.plain_id { Cow::Borrowed(id) } else { logging::printable_request_id(id) };
-        log_end(CallKind::Http, &id, result.as_ref().err());
+        let ctx = self.call.context();
+        if self.plain_id && result.is_ok() {
+            // The bytes the `Start` line printed, without checking them again.
+            logging::call_end(CallKind::Http, ctx.request_id_bytes(), false);
+        } else {
+            log_end(CallKind::Http, &logging::printable_request_id(ctx.request_id()), result.as_ref().err());
+        }
         let mut response = respond(result.map(Answer::Http));
         if self.unread.as_ref().is_some_and(|flag| flag.load(Ordering::Acquire)) {
             answer::close_connection(&mut response);
@@ -234,7 +239,7 @@ fn log_end(kind: CallKind, id: &str, failure: Option<&FunctionError>) {
     if let Some(error) = failure {
         logging::failure(id, error);
     }
-    logging::call_end(kind, id, failure.is_some());
+    logging::call_end(kind, id.as_bytes(), failure.is_some());
 }
 
 /// The response for a call's result.

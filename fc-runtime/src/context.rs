@@ -553,6 +553,11 @@ impl Context {
         self.inner.request_id.as_ref().and_then(utf8).unwrap_or("")
     }
 
+    /// `x-fc-request-id`'s bytes as they came (none: empty), unchecked.
+    pub(crate) fn request_id_bytes(&self) -> &[u8] {
+        self.inner.request_id.as_ref().map_or(&[], HeaderValue::as_bytes)
+    }
+
     /// The temporary credentials of the function's role (`x-fc-access-key-id`,
     /// `x-fc-access-key-secret`, `x-fc-security-token`, else the
     /// `ALIBABA_CLOUD_ACCESS_KEY_ID`, `…_SECRET` and `ALIBABA_CLOUD_SECURITY_TOKEN`

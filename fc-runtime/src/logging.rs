@@ -94,29 +94,33 @@ fn push_escaped(out: &mut String, text: &str) {
 
 /// Writes one whole line to stdout; a closed stdout is ignored.
 pub(crate) fn write_line(line: &str) {
+    write_bytes(line.as_bytes());
+}
+
+fn write_bytes(line: &[u8]) {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(line.as_bytes());
+    let _ = out.write_all(line);
     let _ = out.flush();
 }
 
 /// Writes `parts`, joined, as one line: one `write` for the whole line, as with
 /// [`write_line`], without formatting or allocating once the thread's buffer has grown.
-fn write_parts(parts: &[&str]) {
+fn write_parts(parts: &[&[u8]]) {
     thread_local! {
-        static LINE: RefCell<String> = const { RefCell::new(String::new()) };
+        static LINE: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
     let written = LINE.try_with(|line| {
         let Ok(mut line) = line.try_borrow_mut() else { return false };
         line.clear();
-        parts.iter().for_each(|part| line.push_str(part));
-        write_line(&line);
+        parts.iter().for_each(|part| line.extend_from_slice(part));
+        write_bytes(&line);
         if line.capacity() > 1024 {
-            *line = String::new();
+            *line = Vec::new();
         }
         true
     });
     if written != Ok(true) {
-        write_line(&parts.concat());
+        write_bytes(&parts.concat());
     }
 }
 
@@ -134,13 +138,14 @@ macro_rules! line_prefix {
 
 /// `FC Invoke Start RequestId: <id>`, the id as [`printable_request_id`] gives it.
 pub(crate) fn call_start(kind: CallKind, request_id: &str) {
-    write_parts(&[line_prefix!(kind, "Start"), request_id, "\n"]);
+    write_parts(&[line_prefix!(kind, "Start").as_bytes(), request_id.as_bytes(), b"\n"]);
 }
 
-/// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure.
-pub(crate) fn call_end(kind: CallKind, request_id: &str, failed: bool) {
-    let end = if failed { ", Error: Unhandled function error\n" } else { "\n" };
-    write_parts(&[line_prefix!(kind, "End"), request_id, end]);
+/// `FC Invoke End RequestId: <id>`, with `, Error: Unhandled function error` on failure;
+/// the id as [`printable_request_id`] gives it (a plain id's bytes are the same).
+pub(crate) fn call_end(kind: CallKind, request_id: &[u8], failed: bool) {
+    let end: &[u8] = if failed { b", Error: Unhandled function error\n" } else { b"\n" };
+    write_parts(&[line_prefix!(kind, "End").as_bytes(), request_id, end]);
 }
 
 /// `<time> <requestId> [ERROR] <the JSON error body>` (JSON: one line), the id as
