@@ -1,8 +1,8 @@
 //! HTTP functions over the real protocol: the `http` example (an axum router) with the
 //! control path on and off, user paths that are also the protocol's, repeated headers, a
 //! streamed 30 MiB answer, a panicking route, concurrent calls, the request id in the
-//! call's lines, the context in the request, the base path, an HTTP-trigger event through the same router, and a hook
-//! beside it all.
+//! call's lines, the context in the request, the base path, an HTTP-trigger event through
+//! the same router, and a hook beside it all.
 
 mod common;
 
