@@ -8,7 +8,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{Conn, Server, get, is_log_line, post, request};
+use common::{Conn, Server, exchange, get, is_log_line, post, request};
 use hyper::Method;
 use serde_json::json;
 
@@ -33,17 +33,14 @@ async fn routes_with_and_without_the_control_path() {
 
 #[tokio::test]
 async fn an_http_call_prints_the_same_request_id_in_its_start_and_end_lines() {
-    use std::io::{Read, Write};
     let server = Server::start(HTTP, &[]);
     // Escaped in both lines; and a request id that is not UTF-8, which neither line prints.
     server.send(get("/").control_path("/http-invoke").request_id("x [y]").empty()).await.assert_ok();
-    let mut socket = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    socket
-        .write_all(b"GET / HTTP/1.1\r\nhost: fc\r\nx-fc-control-path: /http-invoke\r\nx-fc-request-id: r\xff1\r\nconnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = Vec::new();
-    socket.read_to_end(&mut answer).unwrap();
-    assert!(answer.starts_with(b"HTTP/1.1 200 OK\r\n"), "{}", String::from_utf8_lossy(&answer));
+    let answer = exchange(
+        server.port,
+        b"GET / HTTP/1.1\r\nhost: fc\r\nx-fc-control-path: /http-invoke\r\nx-fc-request-id: r\xff1\r\nconnection: close\r\n\r\n",
+    );
+    assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     server.wait_for_line(|l| l == "FC Invoke End RequestId: ");
     let stdout = server.stdout();
     assert!(

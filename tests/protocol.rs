@@ -229,12 +229,10 @@ async fn the_environment_is_the_fallback_and_malformed_headers_read_as_missing()
     assert_eq!(c["baggage"], json!({}));
 
     // A header value that is not UTF-8 at all.
-    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
-    stream
-        .write_all(b"POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-request-id: \xff\xfe\r\nx-fc-region: \xc3\x28\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
-        .unwrap();
-    let mut answer = String::new();
-    stream.read_to_string(&mut answer).unwrap();
+    let answer = common::exchange(
+        server.port,
+        b"POST /invoke HTTP/1.1\r\nhost: x\r\nx-fc-request-id: \xff\xfe\r\nx-fc-region: \xc3\x28\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+    );
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(answer.contains("\"region\":\"cn-shanghai\""), "{answer}");
 }

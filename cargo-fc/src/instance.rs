@@ -108,19 +108,16 @@ fn listens(pid: u32, port: u16) -> Option<bool> {
         .filter_map(|target| Some(target.to_str()?.strip_prefix("socket:[")?.strip_suffix(']')?.to_owned()))
         .collect();
     let local = format!(":{port:04X}");
-    let mut tables = ["/proc/net/tcp", "/proc/net/tcp6"].iter().filter_map(|table| std::fs::read_to_string(table).ok());
-    let listed = |table: String| {
-        table.lines().skip(1).any(|line| {
-            // `sl local_address rem_address st ... uid timeout inode`; `0A` is LISTEN.
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            fields.len() > 9
-                && fields[1].ends_with(&local)
-                && fields[3] == "0A"
-                && sockets.iter().any(|s| s == fields[9])
-        })
-    };
-    let first = tables.next()?;
-    Some(listed(first) || tables.any(listed))
+    let tables: Vec<String> =
+        ["/proc/net/tcp", "/proc/net/tcp6"].iter().filter_map(|table| std::fs::read_to_string(table).ok()).collect();
+    if tables.is_empty() {
+        return None;
+    }
+    Some(tables.iter().flat_map(|table| table.lines().skip(1)).any(|line| {
+        // `sl local_address rem_address st ... uid timeout inode`; `0A` is LISTEN.
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        fields.len() > 9 && fields[1].ends_with(&local) && fields[3] == "0A" && sockets.iter().any(|s| s == fields[9])
+    }))
 }
 
 impl Instance {

@@ -38,6 +38,18 @@ pub fn free_port() -> u16 {
     }
 }
 
+/// Sends `request`, raw bytes, on a new connection to `port` and reads until the server
+/// closes it (the request asks it to, with `connection: close`): the answer, as text.
+pub fn exchange(port: u16, request: &[u8]) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
 /// Whether process `pid` itself listens on TCP `port` (not merely whether something
 /// does): one of its open files is a socket that `/proc/net/tcp` lists as listening there.
 pub fn listens(pid: u32, port: u16) -> bool {
