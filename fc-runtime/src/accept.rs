@@ -24,6 +24,7 @@ use crate::answer::{Body, Phase};
 use crate::call::{Reply, Server};
 use crate::heads::Heads;
 use crate::logging;
+use crate::protocols::{GracefulConnection, http1_settings};
 use crate::tasks::{Count, Stopping};
 use crate::upgrades::Upgrades;
 
@@ -94,28 +95,6 @@ pub(crate) async fn serve(
 /// Serves one connection: spawns its task.
 pub(crate) type ServeConnection = fn(TcpStream, &Arc<Server>, &Arc<Connections>, &Arc<Upgrades>);
 
-/// The HTTP/1.1 settings. Keep-alive connections stay open for as long as the client
-/// wants them. hyper closes an idle connection once its header-read timeout (30 s by
-/// default, armed whenever a timer is set) expires; the platform reuses pooled connections
-/// after long idle gaps, and a POST that crosses such a close on the wire fails with a 502
-/// that the platform does not retry. So: no timer, and no header-read timeout, stated
-/// explicitly so that adding a timer later cannot bring the default back.
-///
-/// A client may shut its write side once its request is sent (a half-close): it still gets
-/// its answer.
-///
-/// An answer's head and body go out in one buffer, with one `write`, rather than as a
-/// vectored write of several: answers are mostly small, and copying them costs less than
-/// the queue of buffers (a streamed body's chunks are still written as they come).
-///
-/// hyper keeps its default limit of 100 header fields, which it parses without allocating:
-/// [`Heads`], between the socket and hyper, folds the fields of a head that has more (up to
-/// [`MAX_HEADER_FIELDS`](crate::heads::MAX_HEADER_FIELDS), what the platform lets through)
-/// into one, which the call takes apart again.
-fn http1_settings(builder: &mut http1::Builder) {
-    builder.keep_alive(true).header_read_timeout(None).half_close(true).writev(false);
-}
-
 /// The service of one connection's requests: each marks the connection's phase.
 fn service(
     server: &Arc<Server>,
@@ -130,9 +109,6 @@ fn service(
 + 'static {
     let (server, phase) = (Arc::clone(server), Arc::clone(phase));
     service_fn(move |request: http::Request<hyper::body::Incoming>| {
-        if request.version() == http::Version::HTTP_2 {
-            phase.multiplexed();
-        }
         phase.set(Phase::CALL);
         Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
     })
@@ -160,10 +136,11 @@ pub(crate) fn serve_plain(stream: TcpStream, server: &Arc<Server>, connections: 
 
 /// A connection of a program with an HTTP function: upgrades to WebSocket served, and
 /// (with the `http2` feature) HTTP/2 with prior knowledge (h2c, as the platform's gateway
-/// speaks it) beside HTTP/1.1, told apart by the connection's first bytes, with no
-/// keep-alive pings and no idle timeout. The HTTP function's registration is what refers
-/// to this: a program without one does not carry it (nor the runtime's `tracing`
-/// subscriber, installed with the first connection: see `logging::TracingEvents`).
+/// speaks it) beside HTTP/1.1, told apart by the connection's first bytes
+/// ([`protocols`](crate::protocols)), with no keep-alive pings and no idle timeout. The
+/// HTTP function's registration is what refers to this: a program without one does not
+/// carry it (nor the runtime's `tracing` subscriber, installed with the first connection:
+/// see `logging::TracingEvents`).
 pub(crate) fn serve_upgradable(
     stream: TcpStream,
     server: &Arc<Server>,
@@ -171,24 +148,20 @@ pub(crate) fn serve_upgradable(
     upgrades: &Arc<Upgrades>,
 ) {
     logging::install_tracing_events();
-    let socket = upgrades.socket(stream);
-    let phase = Arc::new(Phase::new(socket.state()));
+    let state = upgrades.state();
+    let phase = Arc::new(Phase::new(Arc::clone(&state)));
     let service = service(server, &phase);
     #[cfg(not(feature = "http2"))]
     {
         let mut builder = http1::Builder::new();
         http1_settings(&mut builder);
+        let socket = crate::upgrades::Socket::new(stream, state);
         let connection = builder.serve_connection(TokioIo::new(Heads::new(socket)), service).with_upgrades();
         spawn(connections.watch(connection, phase));
     }
     #[cfg(feature = "http2")]
     {
-        let mut builder = hyper_util::server::conn::auto::Builder::new(hyper_util::rt::TokioExecutor::new());
-        // `http1_settings`, on the auto builder's HTTP/1.1 half.
-        builder.http1().keep_alive(true).header_read_timeout(None).half_close(true).writev(false);
-        builder.http2().max_concurrent_streams(Some(1000)).keep_alive_interval(None);
-        let io = TokioIo::new(Heads::new(socket));
-        let connection = Box::pin(builder.serve_connection_with_upgrades(io, service).into_owned());
+        let connection = crate::protocols::Serving::new(stream, service, state, Arc::clone(&phase));
         spawn(connections.watch(connection, phase));
     }
 }
@@ -334,73 +307,6 @@ pub(crate) fn shutdown_signal() -> io::Result<impl Future<Output = ()> + Send> {
             std::process::exit(128 + signal);
         });
     })
-}
-
-/// A connection that can be asked to close once its call in flight is answered.
-pub(crate) trait GracefulConnection: Future<Output = Result<(), Self::Error>> {
-    /// Why it ended, if it failed.
-    type Error: std::fmt::Display;
-    /// Asks it to close.
-    fn graceful_shutdown(self: Pin<&mut Self>);
-}
-
-impl<I, S, B> GracefulConnection for http1::Connection<I, S>
-where
-    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + 'static,
-    B: http_body::Body + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    type Error = hyper::Error;
-
-    fn graceful_shutdown(self: Pin<&mut Self>) {
-        http1::Connection::graceful_shutdown(self);
-    }
-}
-
-impl<I, S, B> GracefulConnection for http1::UpgradeableConnection<I, S>
-where
-    S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B>,
-    S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    B: http_body::Body + 'static,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    type Error = hyper::Error;
-
-    fn graceful_shutdown(self: Pin<&mut Self>) {
-        http1::UpgradeableConnection::graceful_shutdown(self);
-    }
-}
-
-/// An HTTP/1.1-or-HTTP/2 connection (boxed: it is not `Unpin`).
-#[cfg(feature = "http2")]
-type AutoConnection<I, S> =
-    Pin<Box<hyper_util::server::conn::auto::UpgradeableConnection<'static, I, S, hyper_util::rt::TokioExecutor>>>;
-
-#[cfg(feature = "http2")]
-impl<I, S, B> GracefulConnection for AutoConnection<I, S>
-where
-    S: hyper::service::Service<http::Request<hyper::body::Incoming>, Response = http::Response<B>>
-        + hyper::service::HttpService<hyper::body::Incoming, ResBody = B>
-        + Clone
-        + Send
-        + 'static,
-    <S as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Future: Send + 'static,
-    <S as hyper::service::HttpService<hyper::body::Incoming>>::Future: Send + 'static,
-    <S as hyper::service::Service<http::Request<hyper::body::Incoming>>>::Error:
-        Into<Box<dyn std::error::Error + Send + Sync>>,
-    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
-    B: http_body::Body + Send + 'static,
-    B::Data: Send,
-    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-{
-    type Error = Box<dyn std::error::Error + Send + Sync>;
-
-    fn graceful_shutdown(self: Pin<&mut Self>) {
-        self.get_mut().as_mut().graceful_shutdown();
-    }
 }
 
 /// The open connections, and the signal that asks them to close once their call in

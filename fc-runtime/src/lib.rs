@@ -79,6 +79,7 @@ mod http_trigger;
 mod initializer;
 mod logging;
 mod panic;
+mod protocols;
 mod registration;
 mod request_body;
 mod routing;

@@ -51,23 +51,17 @@ pub(crate) struct State {
 }
 
 impl Upgrades {
-    /// A socket for a connection accepted on `stream`.
-    pub(crate) fn socket(self: &Arc<Self>, stream: TcpStream) -> Socket {
+    /// The state of a connection's socket, made as the connection is accepted (its
+    /// [`Socket`] may be made later, once the connection is known to be HTTP/1.1).
+    pub(crate) fn state(self: &Arc<Self>) -> Arc<State> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let state = State {
+        Arc::new(State {
             upgrades: Arc::clone(self),
             id,
             upgraded: AtomicBool::new(false),
             closing: AtomicBool::new(false),
             reader: Mutex::new(None),
-        };
-        Socket {
-            stream,
-            state: Arc::new(state),
-            incoming: Frames::default(),
-            outgoing: Outgoing::default(),
-            ended: false,
-        }
+        })
     }
 
     /// Whether any upgraded socket is open.
@@ -193,9 +187,9 @@ pub(crate) struct Socket {
 }
 
 impl Socket {
-    /// The state its connection marks when it is upgraded.
-    pub(crate) fn state(&self) -> Arc<State> {
-        Arc::clone(&self.state)
+    /// A socket for a connection accepted on `stream`, with its [`Upgrades::state`].
+    pub(crate) fn new(stream: TcpStream, state: Arc<State>) -> Self {
+        Socket { stream, state, incoming: Frames::default(), outgoing: Outgoing::default(), ended: false }
     }
 
     /// Writes the close frame once asked to and between two frames; ready once it is out.

@@ -92,3 +92,40 @@ async fn a_hundred_concurrent_streams_share_one_connection_beside_http1() {
     let reply = server.send(get("/helloworld.Greeter/Nothing").control_path("/http-invoke").empty()).await;
     assert_eq!((reply.status, reply.header("grpc-status")), (200, Some("12")));
 }
+
+/// Writes `first`, then, after a pause, `rest` on a new connection; returns what the server
+/// sent back within a second.
+fn in_two_pieces(server: &Server, first: &[u8], rest: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", server.port)).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(1))).unwrap();
+    stream.write_all(first).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    stream.write_all(rest).unwrap();
+    let mut received = Vec::new();
+    let mut buf = [0; 4096];
+    while let Ok(n) = stream.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        received.extend_from_slice(&buf[..n]);
+    }
+    received
+}
+
+#[test]
+fn a_connection_whose_first_bytes_come_in_pieces_is_told_apart_all_the_same() {
+    let server = Server::start(GRPC, &[]);
+    // HTTP/2's preface cut in two, then an empty SETTINGS frame: the server's first frame
+    // is its own SETTINGS (type 4, on stream 0).
+    let settings = [0, 0, 0, 4, 0, 0, 0, 0, 0];
+    let received = in_two_pieces(&server, b"PRI * HTTP/2.0\r\n", &[&b"\r\nSM\r\n\r\n"[..], &settings].concat());
+    assert!(received.len() >= 9, "{received:?}");
+    assert_eq!((received[3], &received[5..9]), (4, &[0, 0, 0, 0][..]), "{received:?}");
+    // An HTTP/1.1 request whose first byte could begin the preface, and comes alone.
+    let rest = b"OST /helloworld.Greeter/Nothing HTTP/1.1\r\nx-fc-control-path: /http-invoke\r\n\
+                 content-length: 0\r\nconnection: close\r\n\r\n";
+    let received = String::from_utf8(in_two_pieces(&server, b"P", rest)).unwrap();
+    assert!(received.starts_with("HTTP/1.1 200 OK\r\n"), "{received}");
+    assert!(received.to_ascii_lowercase().contains("grpc-status: 12\r\n"), "{received}");
+}
