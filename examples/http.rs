@@ -28,6 +28,7 @@ pub(crate) fn app() -> Router {
         .route("/initialize", any(|| async { "the application's own /initialize" }))
         .route("/pre-stop", any(|| async { "the application's own /pre-stop" }))
         .route("/cookies", get(cookies))
+        .route("/unavailable", get(unavailable))
         .route("/big", get(big))
         .route("/slow", get(slow))
         .route("/panic", get(panics))
@@ -47,6 +48,14 @@ async fn echo(method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Resp
 
 async fn user(Path(id): Path<u64>) -> impl IntoResponse {
     axum::Json(json!({"id": id, "name": format!("user {id}")}))
+}
+
+/// A failure the application handles itself (503, with its own body), reported to the
+/// platform as a failed call all the same: the runtime adds nothing to a successful HTTP
+/// answer, so the platform counts it as the function's `x-fc-status` says (without one, a
+/// success).
+async fn unavailable() -> impl IntoResponse {
+    (StatusCode::SERVICE_UNAVAILABLE, [("x-fc-status", "404")], "try again later")
 }
 
 /// Two `Set-Cookie` headers, in order.

@@ -270,7 +270,7 @@ async fn sigterm_gives_an_answer_being_written_the_grace_then_exits() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     server.signal(libc::SIGTERM);
-    assert_eq!(slow.await.unwrap().assert_ok().text(), "slept 1500 ms");
+    assert_eq!(slow.await.unwrap().assert_http_ok().text(), "slept 1500 ms");
     let status = server.wait_exit(Duration::from_secs(30));
     let took = started.elapsed();
     assert_eq!(status.code(), Some(0), "{status}");

@@ -56,7 +56,7 @@ async fn text_flows_both_ways_with_and_without_the_control_path() {
     server.wait_for_line(|l| l.contains("socket ws-1 closed: Some(1000)"));
     // Plain HTTP goes on beside the sockets.
     let reply = server.send(common::get("/").empty()).await;
-    assert_eq!(reply.assert_ok().text(), "websocket example: connect to /ws");
+    assert_eq!(reply.assert_http_ok().text(), "websocket example: connect to /ws");
     echo(&mut without, "still open").await;
 }
 

@@ -1,7 +1,8 @@
 //! The answer: the response body (whole for the protocol's answers, streamed for HTTP
-//! functions), a success with `x-fc-status: 200`, and a failure as the JSON error body
-//! with its status and `x-fc-status: 404`; and the phase of a connection (no call, a
-//! call, an answer being written), which a shutdown looks at.
+//! functions), a success (an event function's with `x-fc-status: 200`, an HTTP function's
+//! response as it is), and a failure as the JSON error body with its status and
+//! `x-fc-status: 404`; and the phase of a connection (no call, a call, an answer being
+//! written), which a shutdown looks at.
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -17,7 +18,7 @@ use crate::error::FunctionError;
 use crate::handler::Payload;
 use crate::http_function::{BoxError, ResponseBody};
 
-/// `x-fc-status`: 200 on success, 404 on failure.
+/// `x-fc-status`: 200 on an event function's success, 404 on any failure.
 pub(crate) const X_FC_STATUS: HeaderName = HeaderName::from_static("x-fc-status");
 
 /// The response body: whole or streamed, and the phase of its connection, marked idle
@@ -98,10 +99,9 @@ pub(crate) fn success(answer: Answer) -> Response<Body> {
             }
             response
         }
-        Answer::Http(mut response) => {
-            response.headers_mut().insert(X_FC_STATUS, HeaderValue::from_static("200"));
-            response.map(|body| Body { kind: Kind::Streamed(body), phase: None })
-        }
+        // As the function answered: the platform counts an answer without `x-fc-status` a
+        // success, and one the function set itself is its own report.
+        Answer::Http(response) => response.map(|body| Body { kind: Kind::Streamed(body), phase: None }),
     }
 }
 

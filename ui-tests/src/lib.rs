@@ -9,7 +9,7 @@ use std::net::TcpStream;
 pub struct Reply {
     /// The status code.
     pub status: u16,
-    /// The `x-fc-status` header.
+    /// The `x-fc-status` header (empty when there is none).
     pub fc_status: String,
     /// The body.
     pub body: String,
@@ -21,9 +21,16 @@ impl Reply {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", self.body))
     }
 
-    /// Asserts a success and returns the body.
+    /// Asserts an event function's or a hook's success and returns the body.
     pub fn ok(&self) -> &str {
         assert_eq!((self.status, self.fc_status.as_str()), (200, "200"), "{self:?}");
+        &self.body
+    }
+
+    /// Asserts an HTTP function's 200, as it answered it (no `x-fc-status` added), and
+    /// returns the body.
+    pub fn http_ok(&self) -> &str {
+        assert_eq!((self.status, self.fc_status.as_str()), (200, ""), "{self:?}");
         &self.body
     }
 

@@ -6,6 +6,6 @@ async fn handler(_request: http::Request<fc::http::Body>) {}
 fn freeze() {}
 
 fn main() {
-    assert_eq!(fc_ui_tests::call("DELETE", "/anything", "").ok(), "");
+    assert_eq!(fc_ui_tests::call("DELETE", "/anything", "").http_ok(), "");
     assert_eq!(fc_ui_tests::call("GET", "/pre-freeze", "").ok(), "");
 }
