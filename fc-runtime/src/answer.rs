@@ -141,6 +141,7 @@ impl Phase {
     }
 
     /// Marks an HTTP/2 connection.
+    #[cfg(feature = "http2")]
     pub(crate) fn multiplexed(&self) {
         self.multiplexed.store(true, Ordering::Relaxed);
     }
