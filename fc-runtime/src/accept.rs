@@ -1,6 +1,6 @@
-//! Accepting connections and serving them: the HTTP/1.1 settings (keep-alive with no
-//! idle timeout, upgrades), the accept loop, the signals that stop it, and the
-//! connections' graceful close (upgraded ones' with `upgrades`).
+//! Accepting connections and serving them (with the protocols and settings of
+//! `protocols`): the accept loop, the signals that stop it, and the connections' graceful
+//! close (upgraded ones' with `upgrades`).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,19 +12,15 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use std::io;
 use std::time::{Duration, Instant};
 
-use std::convert::Infallible;
-
-use http::Response;
 use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use tokio::net::{TcpListener, TcpStream};
 
-use crate::answer::{Body, Phase};
-use crate::call::{Reply, Server};
+use crate::answer::Phase;
+use crate::call::Server;
 use crate::heads::Heads;
 use crate::logging;
-use crate::protocols::{GracefulConnection, http1_settings};
+use crate::protocols::{GracefulConnection, Requests, http1_settings};
 use crate::tasks::{Count, Stopping};
 use crate::upgrades::Upgrades;
 
@@ -95,25 +91,6 @@ pub(crate) async fn serve(
 /// Serves one connection: spawns its task.
 pub(crate) type ServeConnection = fn(TcpStream, &Arc<Server>, &Arc<Connections>, &Arc<Upgrades>);
 
-/// The service of one connection's requests: each marks the connection's phase.
-fn service(
-    server: &Arc<Server>,
-    phase: &Arc<Phase>,
-) -> impl hyper::service::Service<
-    http::Request<hyper::body::Incoming>,
-    Response = Response<Body>,
-    Error = Infallible,
-    Future = Tracked,
-> + Clone
-+ Send
-+ 'static {
-    let (server, phase) = (Arc::clone(server), Arc::clone(phase));
-    service_fn(move |request: http::Request<hyper::body::Incoming>| {
-        phase.set(Phase::CALL);
-        Tracked { reply: Server::handle(&server, request), phase: Some(Arc::clone(&phase)) }
-    })
-}
-
 fn spawn<C: GracefulConnection + Unpin + Send + 'static>(connection: Watched<C>)
 where
     C::Output: Send,
@@ -130,7 +107,7 @@ pub(crate) fn serve_plain(stream: TcpStream, server: &Arc<Server>, connections: 
     let phase = Arc::new(Phase::default());
     let mut builder = http1::Builder::new();
     http1_settings(&mut builder);
-    let connection = builder.serve_connection(TokioIo::new(Heads::new(stream)), service(server, &phase));
+    let connection = builder.serve_connection(TokioIo::new(Heads::new(stream)), Requests::new(server, &phase));
     spawn(connections.watch(connection, phase));
 }
 
@@ -150,50 +127,12 @@ pub(crate) fn serve_upgradable(
     logging::install_tracing_events();
     let state = upgrades.state();
     let phase = Arc::new(Phase::new(Arc::clone(&state)));
-    let service = service(server, &phase);
+    let requests = Requests::new(server, &phase);
     #[cfg(not(feature = "http2"))]
-    {
-        let mut builder = http1::Builder::new();
-        http1_settings(&mut builder);
-        let socket = crate::upgrades::Socket::new(stream, state);
-        let connection = builder.serve_connection(TokioIo::new(Heads::new(socket)), service).with_upgrades();
-        spawn(connections.watch(connection, phase));
-    }
+    let connection = crate::protocols::http1_upgradable(stream, state, requests);
     #[cfg(feature = "http2")]
-    {
-        let connection = crate::protocols::Serving::new(stream, service, state, Arc::clone(&phase));
-        spawn(connections.watch(connection, phase));
-    }
-}
-
-/// A call's reply that marks its connection's phase: an answer once it is there, idle
-/// once the answer's body has been written (or dropped); and, for a WebSocket request
-/// answered `101 Switching Protocols`, the connection upgraded.
-struct Tracked {
-    reply: Reply,
-    phase: Option<Arc<Phase>>,
-}
-
-impl Future for Tracked {
-    type Output = Result<Response<Body>, Infallible>;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
-        let Ok(mut response) = std::task::ready!(Pin::new(&mut self.reply).poll(cx));
-        if response.status() == http::StatusCode::SWITCHING_PROTOCOLS
-            && response
-                .headers()
-                .get(http::header::UPGRADE)
-                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
-            && let Some(state) = self.phase.as_ref().and_then(|phase| phase.upgrade.as_ref())
-        {
-            state.upgraded();
-        }
-        if let Some(phase) = self.phase.take() {
-            phase.set(Phase::ANSWER);
-            response.body_mut().mark_idle_when_written(phase);
-        }
-        Poll::Ready(Ok(response))
-    }
+    let connection = crate::protocols::Serving::new(stream, requests, state, Arc::clone(&phase));
+    spawn(connections.watch(connection, phase));
 }
 
 /// Set by a SIGTERM or SIGINT from the moment [`catch_signals_early`] ran.

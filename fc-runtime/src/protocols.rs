@@ -6,15 +6,94 @@
 //! header framing ([`Heads`](crate::heads::Heads)) and the upgrade-aware
 //! [`Socket`](crate::upgrades::Socket): neither protocol's reads go through a layer that
 //! replays the bytes used to tell them apart, and HTTP/2's reads and writes go through no
-//! layer at all.
+//! layer at all. Every connection's requests go to the server through [`Requests`], which
+//! marks the connection's phase as each call goes and its answer is written.
 
+use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
 
+use http::Response;
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpStream;
+
+use crate::answer::{Body, Phase};
+use crate::call::{Reply, Server};
+use crate::heads::Heads;
+use crate::upgrades::{Socket, State};
 
 #[cfg(feature = "http2")]
 pub(crate) use detect::Serving;
+
+/// The service of one connection's requests: each marks the connection's phase, and its
+/// reply ([`Tracked`]) marks it again as the answer goes.
+#[derive(Clone)]
+pub(crate) struct Requests {
+    server: Arc<Server>,
+    phase: Arc<Phase>,
+}
+
+impl Requests {
+    pub(crate) fn new(server: &Arc<Server>, phase: &Arc<Phase>) -> Self {
+        Requests { server: Arc::clone(server), phase: Arc::clone(phase) }
+    }
+}
+
+impl hyper::service::Service<http::Request<Incoming>> for Requests {
+    type Response = Response<Body>;
+    type Error = Infallible;
+    type Future = Tracked;
+
+    fn call(&self, request: http::Request<Incoming>) -> Tracked {
+        self.phase.set(Phase::CALL);
+        Tracked { reply: Server::handle(&self.server, request), phase: Some(Arc::clone(&self.phase)) }
+    }
+}
+
+/// A call's reply that marks its connection's phase: an answer once it is there, idle
+/// once the answer's body has been written (or dropped); and, for a WebSocket request
+/// answered `101 Switching Protocols`, the connection upgraded.
+pub(crate) struct Tracked {
+    reply: Reply,
+    phase: Option<Arc<Phase>>,
+}
+
+impl Future for Tracked {
+    type Output = Result<Response<Body>, Infallible>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        let Ok(mut response) = std::task::ready!(Pin::new(&mut self.reply).poll(cx));
+        if response.status() == http::StatusCode::SWITCHING_PROTOCOLS
+            && response
+                .headers()
+                .get(http::header::UPGRADE)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"websocket"))
+            && let Some(state) = self.phase.as_ref().and_then(|phase| phase.upgrade.as_ref())
+        {
+            state.upgraded();
+        }
+        if let Some(phase) = self.phase.take() {
+            phase.set(Phase::ANSWER);
+            response.body_mut().mark_idle_when_written(phase);
+        }
+        Poll::Ready(Ok(response))
+    }
+}
+
+/// An HTTP/1.1 connection that can be upgraded to a WebSocket.
+pub(crate) type Http1Upgradable = http1::UpgradeableConnection<TokioIo<Heads<Socket>>, Requests>;
+
+/// Serves `stream` as HTTP/1.1 with upgrades, over the header framing and the socket whose
+/// state is `state`.
+pub(crate) fn http1_upgradable(stream: TcpStream, state: Arc<State>, requests: Requests) -> Http1Upgradable {
+    let mut builder = http1::Builder::new();
+    http1_settings(&mut builder);
+    builder.serve_connection(TokioIo::new(Heads::new(Socket::new(stream, state))), requests).with_upgrades()
+}
 
 /// The HTTP/1.1 settings. Keep-alive connections stay open for as long as the client
 /// wants them. hyper closes an idle connection once its header-read timeout (30 s by
@@ -86,15 +165,14 @@ mod detect {
     use std::task::{Context as TaskContext, Poll};
     use std::time::Duration;
 
-    use hyper::server::conn::{http1, http2};
+    use hyper::server::conn::http2;
     use hyper_util::rt::{TokioExecutor, TokioIo};
     use tokio::io::ReadBuf;
     use tokio::net::TcpStream;
 
-    use super::{GracefulConnection, http1_settings};
+    use super::{GracefulConnection, Http1Upgradable, Requests, http1_upgradable};
     use crate::answer::Phase;
-    use crate::heads::Heads;
-    use crate::upgrades::{Socket, State};
+    use crate::upgrades::State;
 
     /// What an HTTP/2 client with prior knowledge sends first.
     const PREFACE: &[u8; 24] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -110,20 +188,20 @@ mod detect {
         clippy::large_enum_variant,
         reason = "it lives in its connection's task; a boxed HTTP/1.1 connection would cost a pointer hop at every poll"
     )]
-    pub(crate) enum Serving<S: hyper::service::HttpService<hyper::body::Incoming>> {
+    pub(crate) enum Serving {
         /// Its first bytes are not there yet.
-        Detecting(Detecting<S>),
-        Http1(http1::UpgradeableConnection<TokioIo<Heads<Socket>>, S>),
+        Detecting(Detecting),
+        Http1(Http1Upgradable),
         /// Boxed: it is not `Unpin`.
-        Http2(Pin<Box<http2::Connection<TokioIo<TcpStream>, S, TokioExecutor>>>),
+        Http2(Pin<Box<http2::Connection<TokioIo<TcpStream>, Requests, TokioExecutor>>>),
         /// Asked to close before it said which.
         Closed,
     }
 
     /// A connection whose protocol is not known yet, and what serving it takes.
-    pub(crate) struct Detecting<S> {
+    pub(crate) struct Detecting {
         stream: Option<TcpStream>,
-        service: Option<S>,
+        requests: Option<Requests>,
         /// Its socket's state, should it be HTTP/1.1 (the connection's [`Phase`] holds it too).
         state: Arc<State>,
         phase: Arc<Phase>,
@@ -131,11 +209,11 @@ mod detect {
         wait: Option<(Pin<Box<tokio::time::Sleep>>, Duration)>,
     }
 
-    impl<S: hyper::service::HttpService<hyper::body::Incoming>> Serving<S> {
-        /// Serves `stream` with `service`, once its first bytes say how. `state` is the socket
+    impl Serving {
+        /// Serves `stream` with `requests`, once its first bytes say how. `state` is the socket
         /// state in `phase`.
-        pub(crate) fn new(stream: TcpStream, service: S, state: Arc<State>, phase: Arc<Phase>) -> Self {
-            Serving::Detecting(Detecting { stream: Some(stream), service: Some(service), state, phase, wait: None })
+        pub(crate) fn new(stream: TcpStream, requests: Requests, state: Arc<State>, phase: Arc<Phase>) -> Self {
+            Serving::Detecting(Detecting { stream: Some(stream), requests: Some(requests), state, phase, wait: None })
         }
     }
 
@@ -161,7 +239,7 @@ mod detect {
         }
     }
 
-    impl<S> Detecting<S> {
+    impl Detecting {
         /// The connection's protocol, once its first bytes are there (peeked: they stay in the
         /// socket for the server that reads them).
         fn poll_protocol(&mut self, cx: &mut TaskContext<'_>) -> Poll<io::Result<Protocol>> {
@@ -182,46 +260,25 @@ mod detect {
                 self.wait = Some((Box::pin(tokio::time::sleep(wait)), wait));
             }
         }
-    }
 
-    impl<S, B> Serving<S>
-    where
-        S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B> + Send + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
         /// Starts serving the detected `protocol`.
-        fn start(detecting: &mut Detecting<S>, protocol: Protocol) -> Self {
-            let (Some(stream), Some(service)) = (detecting.stream.take(), detecting.service.take()) else {
+        fn serve(&mut self, protocol: Protocol) -> Serving {
+            let (Some(stream), Some(requests)) = (self.stream.take(), self.requests.take()) else {
                 return Serving::Closed;
             };
             if protocol == Protocol::Http2 {
-                detecting.phase.multiplexed();
+                self.phase.multiplexed();
                 let mut builder = http2::Builder::new(TokioExecutor::new());
                 // No keep-alive pings and no idle timeout: the platform keeps the connection.
                 builder.max_concurrent_streams(Some(1000)).keep_alive_interval(None);
-                Serving::Http2(Box::pin(builder.serve_connection(TokioIo::new(stream), service)))
+                Serving::Http2(Box::pin(builder.serve_connection(TokioIo::new(stream), requests)))
             } else {
-                let socket = Socket::new(stream, Arc::clone(&detecting.state));
-                let mut builder = http1::Builder::new();
-                http1_settings(&mut builder);
-                Serving::Http1(builder.serve_connection(TokioIo::new(Heads::new(socket)), service).with_upgrades())
+                Serving::Http1(http1_upgradable(stream, Arc::clone(&self.state), requests))
             }
         }
     }
 
-    impl<S, B> Future for Serving<S>
-    where
-        S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B> + Send + Unpin + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
+    impl Future for Serving {
         type Output = Result<(), hyper::Error>;
 
         fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
@@ -236,7 +293,7 @@ mod detect {
                                 return Poll::Ready(Ok(()));
                             }
                         };
-                        *this = Self::start(detecting, protocol);
+                        *this = detecting.serve(protocol);
                     }
                     Serving::Http1(connection) => return Pin::new(connection).poll(cx),
                     Serving::Http2(connection) => return connection.as_mut().poll(cx),
@@ -246,15 +303,7 @@ mod detect {
         }
     }
 
-    impl<S, B> GracefulConnection for Serving<S>
-    where
-        S: hyper::service::HttpService<hyper::body::Incoming, ResBody = B> + Send + Unpin + 'static,
-        S::Future: Send + 'static,
-        S::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-        B: http_body::Body + Send + 'static,
-        B::Data: Send,
-        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
-    {
+    impl GracefulConnection for Serving {
         type Error = hyper::Error;
 
         fn graceful_shutdown(self: Pin<&mut Self>) {
